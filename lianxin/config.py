@@ -1,0 +1,37 @@
+"""One configuration file, ``config.yml``, with ``${VAR:default}`` substitution."""
+import os
+from pathlib import Path
+
+import yaml
+from nameko.cli.main import setup_yaml_parser
+
+SERVICES = ("intake", "routing", "departments", "notify")
+DEFAULT_PATH = "config.yml"
+
+
+def load(path=None):
+    """Read the configuration file, resolving ``${VAR:default}`` from the environment."""
+    setup_yaml_parser()
+    path = Path(path or os.environ.get("LIANXIN_CONFIG", DEFAULT_PATH))
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def for_service(config, name):
+    """The nameko configuration of one service: its own web address and database."""
+    if name not in SERVICES:
+        raise ValueError(f"unknown service {name!r}; one of {', '.join(SERVICES)}")
+    service = dict(config)
+    service["WEB_SERVER_ADDRESS"] = f"{config['HOST']}:{config['PORTS'][name]}"
+    service["DATABASE_URL"] = config["DATABASES"][name]
+    return service
+
+
+def base_url(config, name, host="127.0.0.1"):
+    """Where a client on this machine reaches a service's HTTP API."""
+    return f"http://{host}:{config['PORTS'][name]}"
+
+
+def read_yaml(path):
+    with Path(path).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)

@@ -1,0 +1,135 @@
+"""The event contract: every event's name, publisher, schema and consumers.
+
+Publishers and consumers import the same schema, so a misspelt event is an import
+error. Consumers read tolerantly (unknown fields are dropped) and changes to a
+schema are additive. Events carry ids, tiers, stations and categories, never a
+voter's name, phone or ID number.
+"""
+import uuid
+from datetime import datetime, timezone
+
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+
+TIERS = ("village", "town", "district", "city")
+STATUSES = ("open", "referred", "forwarded", "handled", "closed")
+CHANNELS = ("visit", "reception", "hotline", "online", "grid")
+RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
+ESCALATION_REASONS = ("beyond_authority", "needs_funding", "cross_boundary", "needs_department", "other")
+
+
+class Event(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    event_id = fields.UUID(required=True)
+    occurred_at = fields.AwareDateTime(required=True)
+    issue_id = fields.UUID(required=True)
+
+
+# intake ------------------------------------------------------------------------
+
+class IssueSubmitted(Event):
+    tracking_no = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    category = fields.String(required=True)
+    title = fields.String(required=True)
+    village_code = fields.String(required=True)
+    station_id = fields.String(load_default=None, allow_none=True)
+    representative_id = fields.String(load_default=None, allow_none=True)
+    resolution = fields.String(load_default=None, allow_none=True)
+
+
+class FeedbackReceived(Event):
+    rating = fields.String(required=True, validate=validate.OneOf(RATINGS))
+
+
+# routing: every event states where the issue is after the step -----------------
+
+class IssueMoved(Event):
+    tracking_no = fields.String(required=True)
+    title = fields.String(required=True)
+    version = fields.Integer(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    tier = fields.String(required=True, validate=validate.OneOf(TIERS))
+    station_id = fields.String(load_default=None, allow_none=True)
+    representative_id = fields.String(load_default=None, allow_none=True)
+    department = fields.String(load_default=None, allow_none=True)
+    note = fields.String(load_default=None, allow_none=True)
+
+
+class IssueRouted(IssueMoved):
+    reason = fields.String(load_default=None, allow_none=True)
+
+
+class IssueEscalated(IssueMoved):
+    from_station_id = fields.String(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(ESCALATION_REASONS))
+
+
+class IssueReferred(IssueMoved):
+    category = fields.String(required=True)
+    cooperating = fields.List(fields.String(), load_default=list)
+
+
+class IssueClosed(IssueMoved):
+    rating = fields.String(required=True, validate=validate.OneOf(RATINGS))
+
+
+# departments -------------------------------------------------------------------
+
+class AssignmentEvent(Event):
+    tracking_no = fields.String(required=True)
+    title = fields.String(required=True)
+    assignment_id = fields.UUID(required=True)
+    department = fields.String(required=True)
+    lead = fields.Boolean(required=True)
+    note = fields.String(load_default=None, allow_none=True)
+
+
+EVENTS = {
+    # name: (publisher, schema, consumers)
+    "issue_submitted": ("intake", IssueSubmitted, ("routing", "notify")),
+    "feedback_received": ("intake", FeedbackReceived, ("routing",)),
+    "issue_routed": ("routing", IssueRouted, ("intake", "notify")),
+    "issue_escalated": ("routing", IssueEscalated, ("intake", "notify")),
+    "issue_resolved": ("routing", IssueMoved, ("intake", "notify")),
+    "issue_referred": ("routing", IssueReferred, ("intake", "departments", "notify")),
+    "issue_forwarded": ("routing", IssueMoved, ("intake", "notify")),
+    "issue_closed": ("routing", IssueClosed, ("intake", "notify")),
+    "issue_reopened": ("routing", IssueMoved, ("intake", "notify")),
+    "assignment_created": ("departments", AssignmentEvent, ("intake", "notify")),
+    "assignment_accepted": ("departments", AssignmentEvent, ("intake",)),
+    "assignment_returned": ("departments", AssignmentEvent, ("routing", "intake")),
+    "assignment_progressed": ("departments", AssignmentEvent, ("intake",)),
+    "assignment_completed": ("departments", AssignmentEvent, ("routing", "intake")),
+}
+
+
+def publisher(event_type):
+    return EVENTS[event_type][0]
+
+
+def schema(event_type):
+    return EVENTS[event_type][1]()
+
+
+def subscriptions(service):
+    """The events ``service`` consumes, in contract order."""
+    return [name for name, (_, _, consumers) in EVENTS.items() if service in consumers]
+
+
+def handler_name(event_type):
+    """Every consumer handles ``event_type`` in a method of this name."""
+    return f"on_{event_type}"
+
+
+def new_event(event_type, issue_id, now=None, **data):
+    """A complete, validated event payload ready for the outbox."""
+    payload = {
+        "event_id": str(uuid.uuid4()),
+        "occurred_at": (now or datetime.now(timezone.utc)).isoformat(),
+        "issue_id": str(issue_id),
+        **data,
+    }
+    event_schema = schema(event_type)
+    return event_schema.dump(event_schema.load(payload, unknown=RAISE))

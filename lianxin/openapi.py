@@ -1,0 +1,48 @@
+"""Each service's OpenAPI document, generated from its routes' marshmallow schemas."""
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+PATH_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def openapi_path(url):
+    """``/issues/<issue_id>`` as OpenAPI writes it: ``/issues/{issue_id}``."""
+    return PATH_PARAM.sub(r"{\1}", url)
+
+
+def document(service_name, routes):
+    """The OpenAPI 3 document of ``routes`` (``web.Route`` entrypoints)."""
+    spec = APISpec(title=f"Lianxin {service_name}", version="1.0.0",
+                   openapi_version="3.0.3", plugins=[MarshmallowPlugin()])
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    paths = {}
+    for entry in sorted(routes, key=lambda e: (e.url, e.method)):
+        paths.setdefault(openapi_path(entry.url), {})[entry.method.lower()] = _operation(entry)
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def _operation(entry):
+    operation = {"summary": entry.summary or entry.method_name.replace("_", " "),
+                 "operationId": entry.method_name, "responses": {}}
+    params = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+              for name in PATH_PARAM.findall(entry.url)]
+    if entry.query_schema is not None:
+        params.append({"in": "query", "schema": entry.query_schema})
+    if params:
+        operation["parameters"] = params
+    if entry.body_schema is not None:
+        operation["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": entry.body_schema}}}
+    ok = {"description": "success"}
+    if entry.response_schema is not None:
+        ok["content"] = {"application/json": {"schema": entry.response_schema}}
+    operation["responses"][str(entry.status)] = ok
+    operation["responses"]["4XX"] = {"description": "error: {error, message, fields}"}
+    if entry.auth:
+        operation["security"] = [{"bearer": []}]
+        operation["description"] = f"Needs a {' or '.join(entry.auth)} API key."
+    return operation

@@ -1,0 +1,129 @@
+"""The HTTP layer: one ``route`` entrypoint that authenticates, loads and dumps.
+
+``@route("POST", "/issues", body=IssueIn, response=IssueOut, status=201)`` parses the
+JSON body with the marshmallow schema (a 4xx naming each bad field otherwise),
+passes it as ``body``, and dumps the handler's return value. The same declarations
+produce each service's OpenAPI document.
+"""
+import json
+import logging
+import re
+from dataclasses import dataclass
+
+from marshmallow import ValidationError
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug.wrappers import Response
+
+from lianxin import openapi
+from lianxin.config import read_yaml
+from lianxin.errors import ApiError, Forbidden, Invalid, TooLarge, Unauthorized
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 64 * 1024
+ROLES = ("district", "station", "department")
+
+
+@dataclass(frozen=True)
+class Caller:
+    role: str
+    id: str = None
+
+
+def load_keys(path):
+    """``{api key: Caller}`` from the keys file (docs/configuration.md)."""
+    keys = {}
+    for entry in read_yaml(path)["keys"]:
+        if entry["role"] not in ROLES:
+            raise ValueError(f"{path}: role {entry['role']!r} is not one of {ROLES}")
+        keys[str(entry["key"])] = Caller(entry["role"], entry.get("id"))
+    return keys
+
+
+def json_response(payload, status=200):
+    return Response(json.dumps(payload, ensure_ascii=False, default=str), status=status,
+                    mimetype="application/json")
+
+
+class Route(HttpRequestHandler):
+    def __init__(self, method, url, body=None, query=None, response=None, status=200,
+                 auth=None, summary=None, spec=False, **kwargs):
+        self.body_schema = body
+        self.query_schema = query
+        self.response_schema = response
+        self.status = status
+        self.auth = tuple(auth or ())
+        self.summary = summary
+        self.spec = spec
+        kwargs.setdefault("expected_exceptions", ApiError)  # logged as a warning, no traceback
+        super().__init__(method, url, **kwargs)
+
+    def setup(self):
+        super().setup()
+        if self.auth:
+            self.keys = load_keys(self.container.config["API_KEYS_FILE"])
+
+    def get_entrypoint_parameters(self, request):
+        args, kwargs = super().get_entrypoint_parameters(request)
+        if self.auth:
+            kwargs["caller"] = self.authenticate(request)
+        if self.body_schema is not None:
+            kwargs["body"] = self.load_body(request)
+        if self.query_schema is not None:
+            kwargs["query"] = _load(self.query_schema, request.args.to_dict())
+        if self.spec:
+            routes = [e for e in self.container.entrypoints if isinstance(e, Route)]
+            kwargs["spec"] = openapi.document(self.container.service_name, routes)
+        return args, kwargs
+
+    def authenticate(self, request):
+        header = request.headers.get("Authorization", "")
+        scheme, _, key = header.partition(" ")
+        caller = self.keys.get(key.strip()) if scheme.lower() == "bearer" else None
+        if caller is None:
+            raise Unauthorized("an API key is required: Authorization: Bearer <key>",
+                               {"Authorization": ["missing or unknown API key"]})
+        if caller.role not in self.auth:
+            raise Forbidden(f"this action needs a {' or '.join(self.auth)} key",
+                            {"Authorization": [f"a {caller.role} key may not do this"]})
+        return caller
+
+    def load_body(self, request):
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+        raw = request.get_data(cache=False)
+        if len(raw) > MAX_BODY_BYTES:
+            raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+        try:
+            data = json.loads(raw) if raw.strip() else {}
+        except ValueError as exc:
+            raise ApiError("the body is not valid JSON", {"_body": [str(exc)]}) from None
+        if not isinstance(data, dict):
+            raise ApiError("the body must be a JSON object", {"_body": ["expected an object"]})
+        return _load(self.body_schema, data)
+
+    def response_from_result(self, result):
+        if isinstance(result, Response):
+            return result
+        if self.response_schema is not None:
+            result = _schema(self.response_schema).dump(result)
+        return json_response(result, self.status)
+
+    def response_from_exception(self, exc):
+        if isinstance(exc, ApiError):
+            return json_response(exc.body(), exc.status)
+        log.error("request failed: %s", type(exc).__name__, exc_info=exc)
+        return json_response({"error": "internal", "message": "internal error", "fields": {}}, 500)
+
+
+def _schema(schema):
+    return schema() if isinstance(schema, type) else schema
+
+
+def _load(schema, data):
+    try:
+        return _schema(schema).load(data)
+    except ValidationError as exc:
+        raise Invalid("invalid request", exc.messages) from None
+
+
+route = Route.decorator

@@ -1,0 +1,64 @@
+"""Departments' use cases."""
+import uuid
+
+from sqlalchemy import select
+
+from lianxin.errors import NotFound
+from services.departments import domain
+from services.departments.models import AssignmentRow, AssignmentStepRow
+
+
+def create_assignments(unit, event):
+    """A referral becomes one assignment for the lead and one per cooperating department."""
+    departments = [(event["department"], True)] + [(c, False) for c in event["cooperating"]]
+    for code, lead in departments:
+        row = AssignmentRow(id=str(uuid.uuid4()), issue_id=str(event["issue_id"]), department=code,
+                            lead=lead, status="assigned", category=event["category"],
+                            tracking_no=event["tracking_no"], title=event["title"], brief=event["note"], created_at=unit.now,
+                            updated_at=unit.now)
+        unit.session.add(row)
+        _record(unit, row, "assign", "assignment_created", event["note"])
+
+
+def act(unit, assignment_id, action, department, note=None):
+    """Move the caller's own assignment one step; another department's is not found."""
+    row = load(unit.session, assignment_id, department, lock=True)
+    row.status, event = domain.advance(row.status, action)
+    row.updated_at = unit.now
+    if action == "complete":
+        row.result = note
+    _record(unit, row, action, event, note)
+    return row
+
+
+def _record(unit, row, action, event, note):
+    unit.session.add(AssignmentStepRow(assignment_id=row.id, action=action, status=row.status,
+                                       note=note, occurred_at=unit.now))
+    unit.publish(event, row.issue_id, tracking_no=row.tracking_no, title=row.title,
+                 assignment_id=row.id, department=row.department,
+                 lead=row.lead, note=note)
+
+
+def load(session, assignment_id, department, lock=False):
+    query = select(AssignmentRow).where(AssignmentRow.id == str(assignment_id),
+                                        AssignmentRow.department == department)
+    row = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no assignment {assignment_id} for this department",
+                       {"assignment_id": ["not found"]})
+    return row
+
+
+def assignments(session, department, status=None, issue_id=None):
+    query = select(AssignmentRow).where(AssignmentRow.department == department)
+    if status:
+        query = query.where(AssignmentRow.status == status)
+    if issue_id:
+        query = query.where(AssignmentRow.issue_id == str(issue_id))
+    return session.execute(query.order_by(AssignmentRow.created_at)).scalars().all()
+
+
+def steps(session, assignment_id):
+    return session.execute(select(AssignmentStepRow)
+                           .where(AssignmentStepRow.assignment_id == assignment_id)
+                           .order_by(AssignmentStepRow.id)).scalars().all()

@@ -1,0 +1,72 @@
+"""Departments' rules: the category map, referrals, and an assignment's lifecycle."""
+from dataclasses import dataclass
+
+from lianxin.errors import Conflict
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+    email: str = None
+    webhook: str = None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    departments: dict        # code -> Department
+    category_map: dict       # category -> department code
+
+    @classmethod
+    def from_directory(cls, directory):
+        departments = {d["code"]: Department(d["code"], d["name"], d.get("email"), d.get("webhook"))
+                       for d in directory["departments"]}
+        category_map = {c["code"]: c["department"] for c in directory.get("categories", [])
+                        if c.get("department")}
+        unknown = set(category_map.values()) - set(departments)
+        if unknown:
+            raise ValueError(f"categories map to unknown departments: {sorted(unknown)}")
+        return cls(departments, category_map)
+
+
+def referral(catalog, *, category, department=None, cooperating=()):
+    """The lead (defaulting from the category) and cooperating departments, or errors."""
+    lead = department or catalog.category_map.get(category)
+    errors = {}
+    if lead is None:
+        errors["department"] = [f"category {category!r} has no default department; name one"]
+    elif lead not in catalog.departments:
+        errors["department"] = [f"unknown department {lead!r}"]
+    unknown = [c for c in cooperating if c not in catalog.departments]
+    if unknown:
+        errors["cooperating"] = [f"unknown department {c!r}" for c in unknown]
+    if lead in cooperating:
+        errors.setdefault("cooperating", []).append("the lead department cannot also cooperate")
+    if errors:
+        return {"errors": errors}
+    return {"department": lead, "cooperating": list(dict.fromkeys(cooperating))}
+
+
+@dataclass(frozen=True)
+class Step:
+    from_status: frozenset
+    to_status: str
+    event: str
+
+
+LIFECYCLE = {
+    "accept": Step(frozenset({"assigned"}), "accepted", "assignment_accepted"),
+    "progress": Step(frozenset({"accepted"}), "accepted", "assignment_progressed"),
+    "complete": Step(frozenset({"accepted"}), "completed", "assignment_completed"),
+    "return": Step(frozenset({"assigned", "accepted"}), "returned", "assignment_returned"),
+}
+
+
+def advance(status, action):
+    """The status after ``action`` and the event recording it, or ``Conflict``."""
+    step = LIFECYCLE[action]
+    if status not in step.from_status:
+        raise Conflict(f"cannot {action} an assignment that is {status}",
+                       {"status": [f"is {status}; {action} needs "
+                                   f"{' or '.join(sorted(step.from_status))}"]})
+    return step.to_status, step.event

@@ -1,0 +1,38 @@
+"""Departments' tables: assignments and their history."""
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase
+
+from lianxin.db import MessagingTables, UtcDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+Outbox, Inbox, DeadLetter = MessagingTables.add_to(Base)
+
+
+class AssignmentRow(Base):
+    __tablename__ = "assignments"
+    id = Column(String(36), primary_key=True)
+    issue_id = Column(String(36), nullable=False, index=True)
+    department = Column(String(32), nullable=False, index=True)
+    lead = Column(Boolean, nullable=False)
+    status = Column(String(16), nullable=False)
+    category = Column(String(64), nullable=False)
+    tracking_no = Column(String(32), nullable=False)
+    title = Column(String(200), nullable=False)
+    brief = Column(Text)
+    result = Column(Text)
+    created_at = Column(UtcDateTime(), nullable=False)
+    updated_at = Column(UtcDateTime(), nullable=False)
+
+
+class AssignmentStepRow(Base):
+    __tablename__ = "assignment_steps"
+    id = Column(Integer, primary_key=True)
+    assignment_id = Column(String(36), ForeignKey("assignments.id"), nullable=False, index=True)
+    action = Column(String(16), nullable=False)
+    status = Column(String(16), nullable=False)
+    note = Column(Text)
+    occurred_at = Column(UtcDateTime(), nullable=False)

@@ -1,0 +1,4 @@
+from lianxin.migrations import run
+from services.intake.models import Base
+
+run(Base.metadata)

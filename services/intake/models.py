@@ -1,0 +1,64 @@
+"""Intake's tables: issues as submitted with the voter's personal data, the voter's
+timeline (a projection of every service's events), and feedback."""
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase
+
+from lianxin.db import MessagingTables, UtcDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+Outbox, Inbox, DeadLetter = MessagingTables.add_to(Base)
+
+
+class IssueRow(Base):
+    __tablename__ = "issues"
+    seq = Column(Integer, primary_key=True)
+    id = Column(String(36), nullable=False, unique=True)
+    tracking_no = Column(String(32), unique=True)
+    channel = Column(String(16), nullable=False)
+    category = Column(String(64), nullable=False)
+    title = Column(String(200), nullable=False)
+    description = Column(Text, nullable=False)
+    village_code = Column(String(32), nullable=False)
+    station_id = Column(String(64))
+    representative_id = Column(String(32))
+    grid_id = Column(String(64))
+    resolution = Column(Text)
+    # personal data: never leaves this service except over the contact RPC
+    voter_name = Column(String(100), nullable=False)
+    voter_phone = Column(String(32), nullable=False)
+    voter_id_number = Column(String(32))
+    voter_email = Column(String(200))
+    submitted_at = Column(UtcDateTime(), nullable=False)
+    # projection of routing's events
+    status = Column(String(16), nullable=False)
+    tier = Column(String(16), nullable=False)
+    current_station_id = Column(String(64))
+    department = Column(String(32))
+    version = Column(Integer, nullable=False, default=0)
+    feedback_pending = Column(Boolean, nullable=False, default=False)
+
+
+class TimelineRow(Base):
+    __tablename__ = "timeline"
+    id = Column(Integer, primary_key=True)
+    issue_id = Column(String(36), ForeignKey("issues.id"), nullable=False, index=True)
+    event_type = Column(String(64), nullable=False)
+    status = Column(String(16))
+    tier = Column(String(16))
+    station_id = Column(String(64))
+    department = Column(String(32))
+    note = Column(Text)
+    occurred_at = Column(UtcDateTime(), nullable=False)
+
+
+class FeedbackRow(Base):
+    __tablename__ = "feedback"
+    id = Column(Integer, primary_key=True)
+    issue_id = Column(String(36), ForeignKey("issues.id"), nullable=False, index=True)
+    rating = Column(String(32), nullable=False)
+    comment = Column(Text)
+    given_at = Column(UtcDateTime(), nullable=False)

@@ -1,0 +1,72 @@
+"""Intake's HTTP payloads."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from lianxin.contracts import CHANNELS, RATINGS
+from services.intake.domain import channel_errors
+
+CODE = validate.Length(min=1, max=64)
+
+
+class VoterIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    phone = fields.String(required=True, validate=validate.Regexp(
+        r"^\+?[0-9][0-9\- ]{4,19}$", error="must be a phone number"))
+    id_number = fields.String(validate=validate.Regexp(
+        r"^[0-9]{17}[0-9Xx]$", error="must be an 18-character resident ID number"))
+    email = fields.Email(validate=validate.Length(max=200))
+
+
+class SubmissionIn(Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    category = fields.String(required=True, validate=CODE)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    village_code = fields.String(required=True, validate=CODE)
+    station_id = fields.String(validate=CODE)
+    representative_id = fields.String(validate=CODE)
+    grid_id = fields.String(validate=CODE)
+    resolution = fields.String(validate=validate.Length(min=1, max=2000),
+                               metadata={"description": "set when solved on the spot"})
+    voter = fields.Nested(VoterIn, required=True)
+
+    @validates_schema
+    def fits_channel(self, data, **kwargs):
+        errors = channel_errors(data)
+        if errors:
+            raise ValidationError(errors)
+
+
+class SubmittedOut(Schema):
+    id = fields.String()
+    tracking_no = fields.String()
+    status = fields.String()
+    tier = fields.String()
+
+
+class TimelineOut(Schema):
+    event_type = fields.String()
+    status = fields.String(allow_none=True)
+    tier = fields.String(allow_none=True)
+    station_id = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    occurred_at = fields.AwareDateTime()
+
+
+class IssueOut(Schema):
+    id = fields.String()
+    tracking_no = fields.String()
+    status = fields.String()
+    tier = fields.String()
+    station_id = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    category = fields.String()
+    title = fields.String()
+    channel = fields.String()
+    submitted_at = fields.AwareDateTime()
+    timeline = fields.List(fields.Nested(TimelineOut))
+
+
+class FeedbackIn(Schema):
+    rating = fields.String(required=True, validate=validate.OneOf(RATINGS))
+    comment = fields.String(validate=validate.Length(max=2000))

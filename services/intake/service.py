@@ -1,0 +1,60 @@
+"""Intake service: issues as submitted, voters' details, tracking numbers, feedback,
+and the voter-facing timeline."""
+from nameko.rpc import RpcProxy, rpc
+
+from lianxin.bus import add_handlers
+from lianxin.db import Database
+from lianxin.errors import Invalid
+from lianxin.reference import call
+from lianxin.service import BaseService
+from lianxin.web import route
+from services.intake import app, schemas
+from services.intake.models import Base
+
+MIGRATIONS = "services/intake/migrations"
+
+
+class IntakeService(BaseService):
+    name = "intake"
+    db = Database(Base, MIGRATIONS)
+    routing = RpcProxy("routing")
+
+    @route("POST", "/issues", body=schemas.SubmissionIn, response=schemas.SubmittedOut,
+           status=201, summary="Submit an issue from any channel")
+    def submit(self, request, body):
+        placement = call(self.routing.locate, body["village_code"], body.get("station_id"),
+                         body.get("representative_id"), body["category"])
+        if "errors" in placement:
+            raise Invalid("the submission names something unknown", placement["errors"])
+        with self.db.transaction() as unit:
+            return app.submit(unit, body, placement, self.config_prefix())
+
+    @route("GET", "/issues/<issue_id>", response=schemas.IssueOut,
+           summary="Status, place and timeline of an issue")
+    def issue(self, request, issue_id):
+        with self.db.reading() as session:
+            return app.view(session, issue_id)
+
+    @route("POST", "/issues/<issue_id>/feedback", body=schemas.FeedbackIn,
+           response=schemas.SubmittedOut, summary="The voter's feedback on a handled issue")
+    def feedback(self, request, issue_id, body):
+        with self.db.transaction() as unit:
+            return app.give_feedback(unit, issue_id, body)
+
+    @rpc
+    def contact(self, kind, id):
+        """The voter's contact details, for notify at send time only."""
+        if kind != "voter":
+            return None
+        with self.db.reading() as session:
+            return app.contact(session, id)
+
+    def config_prefix(self):
+        return self.db.config.get("TRACKING_PREFIX", "HB")
+
+
+def project(service, event_type, payload):
+    service.db.consume(event_type, payload, app.project, event_type=event_type)
+
+
+add_handlers(IntakeService, project)

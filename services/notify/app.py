@@ -1,0 +1,104 @@
+"""Notify's use cases: queue the messages an event calls for, deliver, retry."""
+import logging
+
+from sqlalchemy import select, update
+
+from services.notify import domain
+from services.notify.models import NotificationRow, Preference
+
+log = logging.getLogger(__name__)
+SUBJECT = "连心桥 · 人大代表联系群众"
+
+
+def queue_messages(unit, event, *, event_type, templates, default_channel):
+    """One pending notification per recipient the templates name for this event."""
+    for message in domain.messages(event_type, event, {}, templates):
+        preference = unit.session.get(Preference, (message.recipient_kind, message.recipient_id))
+        unit.session.add(NotificationRow(
+            issue_id=str(event["issue_id"]), event_id=str(event["event_id"]),
+            event_type=event_type, recipient_kind=message.recipient_kind,
+            recipient_id=message.recipient_id, body=message.body, status="pending", attempts=0,
+            channel=preference.channel if preference else default_channel,
+            created_at=unit.now, next_attempt_at=unit.now))
+
+
+def claim_due(db, max_attempts, limit=100):
+    """Claim pending or failed notifications that are due; each is claimed once."""
+    with db.transaction() as unit:
+        due = unit.session.execute(
+            select(NotificationRow.id).where(NotificationRow.status.in_(("pending", "failed")),
+                                             NotificationRow.attempts < max_attempts,
+                                             NotificationRow.next_attempt_at <= unit.now)
+            .order_by(NotificationRow.id).limit(limit)).scalars().all()
+        claimed = []
+        for row_id in due:
+            result = unit.session.execute(
+                update(NotificationRow).where(NotificationRow.id == row_id,
+                                              NotificationRow.status.in_(("pending", "failed")))
+                .values(status="sending", next_attempt_at=unit.now))
+            if result.rowcount == 1:
+                claimed.append(row_id)
+        rows = unit.session.execute(select(NotificationRow)
+                                    .where(NotificationRow.id.in_(claimed))).scalars().all()
+    return rows
+
+
+def deliver(db, rows, channels, contact):
+    """Send each claimed notification and record the outcome; failures are retried later."""
+    for row in rows:
+        try:
+            address = _address(row, contact)
+            channels[row.channel].send(address, SUBJECT, row.body, {
+                "notification_id": row.id, "issue_id": row.issue_id, "event": row.event_type,
+                "recipient": f"{row.recipient_kind}:{row.recipient_id}"})
+        except Exception as exc:
+            _finish(db, row, error=f"{type(exc).__name__}: {exc}"[:2000])
+            log.warning("notification %s via %s failed (%s)", row.id, row.channel,
+                        type(exc).__name__)
+        else:
+            _finish(db, row)
+
+
+def _address(row, contact):
+    field = domain.address_field(row.channel)
+    if field is None:
+        return None
+    details = contact(row.recipient_kind, row.recipient_id) or {}
+    if not details.get(field):
+        raise LookupError(f"{row.recipient_kind} {row.recipient_id} has no {field}")
+    return details[field]
+
+
+def _finish(db, row, error=None):
+    with db.transaction() as unit:
+        stored = unit.session.get(NotificationRow, row.id)
+        stored.attempts += 1
+        if error is None:
+            stored.status, stored.sent_at, stored.last_error = "sent", unit.now, None
+        else:
+            stored.status, stored.last_error = "failed", error
+            stored.next_attempt_at = domain.retry_at(stored.attempts, unit.now)
+
+
+def release_stuck(db, older_than):
+    """Notifications left 'sending' by a stopped process become due again."""
+    with db.transaction() as unit:
+        unit.session.execute(update(NotificationRow)
+                             .where(NotificationRow.status == "sending",
+                                    NotificationRow.next_attempt_at < unit.now - older_than)
+                             .values(status="failed", last_error="interrupted while sending"))
+
+
+def set_preference(unit, kind, recipient_id, channel):
+    unit.session.merge(Preference(recipient_kind=kind, recipient_id=recipient_id, channel=channel))
+    return {"recipient_kind": kind, "recipient_id": recipient_id, "channel": channel}
+
+
+def listing(session, issue_id=None, event_type=None, status=None, limit=1000):
+    query = select(NotificationRow)
+    for column, value in ((NotificationRow.issue_id, issue_id),
+                          (NotificationRow.event_type, event_type),
+                          (NotificationRow.status, status)):
+        if value is not None:
+            query = query.where(column == str(value))
+    return session.execute(query.order_by(NotificationRow.id).limit(limit)).scalars().all()

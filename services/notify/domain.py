@@ -1,0 +1,50 @@
+"""Notify rules: who is told of an event, what they read, and when to retry."""
+from dataclasses import dataclass
+from datetime import timedelta
+from string import Formatter
+
+RECIPIENT_FIELDS = {"voter": "issue_id", "station": "station_id",
+                    "representative": "representative_id", "department": "department"}
+CHANNELS = ("log", "smtp", "webhook")
+ADDRESS_FIELD = {"log": None, "smtp": "email", "webhook": "webhook"}
+
+
+@dataclass(frozen=True)
+class Message:
+    recipient_kind: str
+    recipient_id: str
+    body: str
+
+
+class _Blank(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def render(template, context):
+    """``template`` with its {placeholders} filled; a missing value renders empty."""
+    return Formatter().vformat(template, (), _Blank(context)).strip()
+
+
+def messages(event_type, event, issue, templates):
+    """Everyone ``templates`` names for ``event_type``, with their rendered message."""
+    names = templates.get("names", {})
+    context = {**{k: v for k, v in event.items() if v is not None}, **issue,
+               "tier_name": names.get("tier", {}).get(event.get("tier"), event.get("tier")),
+               "reason_name": names.get("reason", {}).get(event.get("reason"), event.get("reason")),
+               "rating_name": names.get("rating", {}).get(event.get("rating"), event.get("rating"))}
+    found = []
+    for kind, template in (templates.get(event_type) or {}).items():
+        recipient = event.get(RECIPIENT_FIELDS[kind])
+        if recipient:
+            found.append(Message(kind, str(recipient), render(template, context)))
+    return found
+
+
+def retry_at(attempts, now, base_seconds=2, cap_seconds=300):
+    """When to try again after ``attempts`` failures: doubling, capped."""
+    return now + timedelta(seconds=min(cap_seconds, base_seconds * 2 ** max(attempts - 1, 0)))
+
+
+def address_field(channel):
+    return ADDRESS_FIELD[channel]

@@ -1,0 +1,38 @@
+"""Notify's tables: channel preferences and every message sent or failed."""
+from sqlalchemy import Column, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase
+
+from lianxin.db import MessagingTables, UtcDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+Outbox, Inbox, DeadLetter = MessagingTables.add_to(Base)
+
+
+class Preference(Base):
+    __tablename__ = "preferences"
+    recipient_kind = Column(String(16), primary_key=True)
+    recipient_id = Column(String(64), primary_key=True)
+    channel = Column(String(16), nullable=False)
+
+
+class NotificationRow(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("event_id", "recipient_kind", "recipient_id"),)
+    id = Column(Integer, primary_key=True)
+    issue_id = Column(String(36), nullable=False, index=True)
+    event_id = Column(String(36), nullable=False)
+    event_type = Column(String(64), nullable=False, index=True)
+    recipient_kind = Column(String(16), nullable=False)
+    recipient_id = Column(String(64), nullable=False)
+    channel = Column(String(16), nullable=False)
+    body = Column(Text, nullable=False)
+    status = Column(String(16), nullable=False, index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(Text)
+    created_at = Column(UtcDateTime(), nullable=False)
+    next_attempt_at = Column(UtcDateTime(), nullable=False)
+    sent_at = Column(UtcDateTime())

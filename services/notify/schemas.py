@@ -1,0 +1,38 @@
+"""Notify's HTTP payloads."""
+from marshmallow import Schema, fields, validate
+
+from services.notify.domain import CHANNELS, RECIPIENT_FIELDS
+
+STATUSES = ("pending", "sending", "sent", "failed")
+
+
+class NotificationOut(Schema):
+    id = fields.Integer()
+    issue_id = fields.String()
+    event_type = fields.String()
+    recipient_kind = fields.String()
+    recipient_id = fields.String()
+    channel = fields.String()
+    body = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    sent_at = fields.AwareDateTime(allow_none=True)
+
+
+class NotificationsQuery(Schema):
+    issue_id = fields.UUID()
+    event_type = fields.String(validate=validate.Length(max=64))
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
+
+
+class PreferenceIn(Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+
+
+class PreferenceOut(Schema):
+    recipient_kind = fields.String(validate=validate.OneOf(tuple(RECIPIENT_FIELDS)))
+    recipient_id = fields.String()
+    channel = fields.String()

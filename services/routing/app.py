@@ -1,0 +1,138 @@
+"""Routing's use cases: each takes a unit of work and plain values, applies the rules."""
+import uuid
+from sqlalchemy import select
+
+from lianxin.errors import ApiError, Forbidden, NotFound
+from services.routing import domain
+from services.routing.models import IssueRow, MeetingRow, StepRow
+
+ISSUE_FIELDS = ("id", "tracking_no", "status", "tier", "station_id", "category", "title",
+                "village_code", "channel", "representative_id", "department", "version")
+
+
+def to_issue(row):
+    return domain.Issue(**{f: getattr(row, f) for f in ISSUE_FIELDS},
+                        cooperating=tuple(row.cooperating or ()))
+
+
+def place_issue(unit, event, *, ladder, rules):
+    """A submitted issue starts at its station; one solved on the spot is handled at once."""
+    station = domain.start_station(category=event["category"], village_code=event["village_code"],
+                                   station_id=event["station_id"], ladder=ladder, rules=rules)
+    issue = domain.Issue(id=str(event["issue_id"]), status="open", tier=station.tier,
+                         station_id=station.id, category=event["category"],
+                         title=event["title"], village_code=event["village_code"],
+                         channel=event["channel"], representative_id=event["representative_id"],
+                         tracking_no=event["tracking_no"], version=1)
+    row = IssueRow(received_at=event["occurred_at"],
+                   cooperating=[], **{f: getattr(issue, f) for f in ISSUE_FIELDS})
+    unit.session.add(row)
+    _record(unit, row, domain.Decision(issue, "issue_routed", {"note": None}))
+    if event["resolution"]:
+        act_on(unit, row, "resolve", ladder, note=event["resolution"])
+
+
+def act(unit, issue_id, action, ladder, caller=None, **params):
+    """Apply ``action`` to the stored issue, checking the caller holds it."""
+    row = load(unit.session, issue_id, lock=True)
+    if caller is not None:
+        check_holder(caller, row, ladder)
+    return act_on(unit, row, action, ladder, **params)
+
+
+def act_on(unit, row, action, ladder, **params):
+    decision = domain.decide(to_issue(row), action, ladder, **params)
+    for name in ISSUE_FIELDS:
+        setattr(row, name, getattr(decision.issue, name))
+    row.cooperating = list(decision.issue.cooperating)
+    if decision.issue.status == "closed":
+        row.closed_at = unit.now
+    elif row.closed_at is not None:
+        row.closed_at = None
+    _record(unit, row, decision)
+    return row
+
+
+def _record(unit, row, decision):
+    data = domain.event_fields(decision)
+    unit.session.add(StepRow(issue_id=row.id, event_type=decision.event, version=row.version,
+                             status=row.status, tier=row.tier, station_id=row.station_id,
+                             department=row.department, reason=data.get("reason"),
+                             note=data.get("note"), occurred_at=unit.now))
+    unit.publish(decision.event, row.id, **data)
+
+
+def load(session, issue_id, lock=False):
+    query = select(IssueRow).where(IssueRow.id == str(issue_id))
+    row = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no issue {issue_id}", {"issue_id": ["not found"]})
+    return row
+
+
+def check_holder(caller, row, ladder):
+    """A station acts only on issues it holds; the district office acts for the district."""
+    holds = (caller.role == "station" and caller.id == row.station_id) or (
+        caller.role == "district" and row.station_id == ladder.district.id)
+    if not holds:
+        raise Forbidden("this issue is not held by the caller",
+                        {"issue_id": [f"held by {row.station_id}"]})
+
+
+def on_feedback(unit, event, *, ladder):
+    row = load(unit.session, event["issue_id"], lock=True)
+    action = domain.feedback_action(event["rating"])
+    act_on(unit, row, action, ladder, rating=event["rating"])
+
+
+def on_assignment(unit, event, *, action, ladder):
+    """A lead assignment completed or returned moves the issue; cooperating ones do not."""
+    if not event["lead"]:
+        return
+    row = load(unit.session, event["issue_id"], lock=True)
+    if row.department != event["department"] or row.status != "referred":
+        return  # an assignment superseded by a later referral
+    act_on(unit, row, action, ladder, note=event["note"])
+
+
+def hold_meeting(unit, meeting, referrals, ladder):
+    """Record a month-end meeting and apply every decision, all or none."""
+    applied = []
+    for index, item in enumerate(meeting["decisions"]):
+        params = {"note": item.get("note")}
+        if item["action"] == "refer":
+            params.update(referrals[index])
+        try:
+            row = load(unit.session, item["issue_id"], lock=True)
+            act_on(unit, row, item["action"], ladder, **params)
+        except ApiError as exc:
+            raise type(exc)(f"decision {index}: {exc.message}",
+                            {f"decisions.{index}": exc.fields}) from None
+        applied.append({**item, **params, "issue_id": str(item["issue_id"])})
+    record = MeetingRow(id=str(uuid.uuid4()), held_on=meeting["held_on"], decisions=applied,
+                        recorded_at=unit.now)
+    unit.session.add(record)
+    return record
+
+
+def history(session, issue_id):
+    row = load(session, issue_id)
+    steps = session.execute(select(StepRow).where(StepRow.issue_id == row.id)
+                            .order_by(StepRow.version, StepRow.id)).scalars().all()
+    return row, steps
+
+
+def station_issues(session, station_id, status=None):
+    query = select(IssueRow).where(IssueRow.station_id == station_id)
+    if status:
+        query = query.where(IssueRow.status == status)
+    return session.execute(query.order_by(IssueRow.received_at)).scalars().all()
+
+
+
+def ledger_items(session, start, end):
+    """Every issue on the ledger of the month [start, end)."""
+    rows = session.execute(select(IssueRow).where(IssueRow.received_at < end).where(
+        (IssueRow.closed_at.is_(None)) | (IssueRow.closed_at >= start))
+        .order_by(IssueRow.received_at)).scalars().all()
+    return [{c.name: getattr(row, c.name) for c in IssueRow.__table__.columns} for row in rows]

@@ -1,0 +1,164 @@
+"""Routing rules: where an issue starts, and what each step does to it.
+
+Pure functions on plain objects; the transition table below is the whole state
+machine. ``decide`` returns the issue after the step and the event to publish, or
+raises ``Conflict``/``Invalid`` naming why the step is not allowed.
+"""
+from dataclasses import dataclass, field, replace
+
+from lianxin.contracts import ESCALATION_REASONS, RATINGS
+from lianxin.errors import Conflict, Invalid
+
+
+@dataclass(frozen=True)
+class Rules:
+    district_categories: frozenset = frozenset()
+    town_categories: frozenset = frozenset()
+
+    @classmethod
+    def from_file(cls, data):
+        start = (data or {}).get("start", {})
+        return cls(frozenset(start.get("district", [])), frozenset(start.get("town", [])))
+
+
+@dataclass(frozen=True)
+class Issue:
+    id: str
+    status: str
+    tier: str
+    station_id: str
+    category: str
+    title: str
+    village_code: str
+    channel: str
+    tracking_no: str = None
+    representative_id: str = None
+    department: str = None
+    cooperating: tuple = ()
+    version: int = 0
+
+
+@dataclass(frozen=True)
+class Transition:
+    from_status: frozenset
+    to_status: str
+    event: str
+    tiers: frozenset = frozenset({"village", "town", "district", "city"})
+
+
+TRANSITIONS = {
+    "resolve": Transition(frozenset({"open"}), "handled", "issue_resolved"),
+    "escalate": Transition(frozenset({"open"}), "open", "issue_escalated",
+                           frozenset({"village", "town"})),
+    "refer": Transition(frozenset({"open"}), "referred", "issue_referred", frozenset({"district"})),
+    "city": Transition(frozenset({"open"}), "forwarded", "issue_forwarded", frozenset({"district"})),
+    "reply": Transition(frozenset({"open"}), "handled", "issue_resolved", frozenset({"district"})),
+    "city_reply": Transition(frozenset({"forwarded"}), "handled", "issue_resolved"),
+    "complete": Transition(frozenset({"referred"}), "handled", "issue_resolved"),
+    "return": Transition(frozenset({"referred"}), "open", "issue_routed"),
+    "close": Transition(frozenset({"handled"}), "closed", "issue_closed"),
+    "reopen": Transition(frozenset({"handled"}), "open", "issue_reopened"),
+}
+
+FEEDBACK_ACTION = {"satisfied": "close", "basically_satisfied": "close", "unsatisfied": "reopen"}
+MEETING_ACTIONS = ("refer", "city", "reply")
+
+
+@dataclass(frozen=True)
+class Decision:
+    issue: Issue
+    event: str
+    data: dict = field(default_factory=dict)
+
+
+def start_station(*, category, village_code, station_id, ladder, rules):
+    """The station an issue starts at: the rules' tier, the collecting station, or the village's."""
+    village_station = ladder.village_stations[village_code]
+    if category in rules.district_categories:
+        return ladder.district
+    if category in rules.town_categories:
+        return ladder.town_of(village_station)
+    return ladder.stations[station_id or village_station]
+
+
+def check_origin(*, village_code, station_id, representative_id, category, ladder):
+    """Field errors of a submission's references to the ladder ({} when all are known)."""
+    errors = {}
+    if village_code not in ladder.village_stations:
+        errors["village_code"] = [f"unknown village {village_code!r}"]
+    if station_id is not None and station_id not in ladder.stations:
+        errors["station_id"] = [f"unknown station {station_id!r}"]
+    if representative_id is not None and representative_id not in ladder.representatives:
+        errors["representative_id"] = [f"unknown representative {representative_id!r}"]
+    if category not in ladder.categories:
+        errors["category"] = [f"unknown category {category!r}"]
+    return errors
+
+
+def decide(issue, action, ladder, **params):
+    """Apply ``action`` to ``issue``: the changed issue and the event that records it."""
+    transition = TRANSITIONS[action]
+    if issue.status not in transition.from_status:
+        raise Conflict(f"cannot {action} an issue that is {issue.status}",
+                       {"status": [f"is {issue.status}; {action} needs "
+                                   f"{' or '.join(sorted(transition.from_status))}"]})
+    if issue.tier not in transition.tiers:
+        raise Conflict(f"cannot {action} an issue at the {issue.tier} tier",
+                       {"tier": [f"is {issue.tier}; {action} needs "
+                                 f"{' or '.join(sorted(transition.tiers))}"]})
+    changes, data = PLACE[action](issue, ladder, **params)
+    moved = replace(issue, status=transition.to_status, version=issue.version + 1, **changes)
+    return Decision(moved, transition.event, data)
+
+
+def _stay(issue, ladder, note=None, **_):
+    return {}, {"note": note}
+
+
+def _escalate(issue, ladder, reason, note=None):
+    if reason not in ESCALATION_REASONS:
+        raise Invalid.field("reason", f"must be one of {', '.join(ESCALATION_REASONS)}")
+    parent = ladder.parent(issue.station_id)
+    return ({"tier": parent.tier, "station_id": parent.id},
+            {"from_station_id": issue.station_id, "reason": reason, "note": note})
+
+
+def _refer(issue, ladder, department, cooperating=(), note=None):
+    return ({"department": department, "cooperating": tuple(cooperating)},
+            {"category": issue.category, "cooperating": list(cooperating), "note": note})
+
+
+def _close(issue, ladder, rating, note=None):
+    return {}, {"rating": rating, "note": note}
+
+
+def _forward(issue, ladder, note=None):
+    return {"tier": "city"}, {"note": note}
+
+
+def _back_to_station(issue, ladder, note=None, **_):
+    """Reopened or returned: open again at the station that holds it, with no department."""
+    return ({"tier": ladder.stations[issue.station_id].tier, "department": None,
+             "cooperating": ()}, {"note": note})
+
+
+PLACE = {
+    "resolve": _stay, "reply": _stay, "complete": _stay, "close": _close,
+    "escalate": _escalate, "refer": _refer, "city": _forward, "city_reply": _stay,
+    "return": _back_to_station, "reopen": _back_to_station,
+}
+
+
+def feedback_action(rating):
+    if rating not in RATINGS:
+        raise Invalid.field("rating", f"must be one of {', '.join(RATINGS)}")
+    return FEEDBACK_ACTION[rating]
+
+
+def event_fields(decision):
+    """The event payload of a decision: where the issue is now, plus the step's data."""
+    issue = decision.issue
+    data = {"tracking_no": issue.tracking_no, "title": issue.title, "version": issue.version, "status": issue.status, "tier": issue.tier,
+            "station_id": issue.station_id, "representative_id": issue.representative_id,
+            "department": issue.department, **decision.data}
+    return {k: v for k, v in data.items() if v is not None or k in ("department",)}

@@ -1,0 +1,84 @@
+"""The administrative ladder: places and their liaison stations, read from the directory.
+
+Pure data: built from the directory file's mapping, no database, no nameko.
+"""
+from dataclasses import dataclass, field
+
+NEXT_TIER = {"village": "town", "town": "district"}
+
+
+@dataclass(frozen=True)
+class Station:
+    id: str
+    tier: str
+    place_code: str
+    place_name: str
+    name: str
+    parent_id: str = None
+    email: str = None
+    webhook: str = None
+
+
+@dataclass(frozen=True)
+class Representative:
+    id: str
+    name: str
+    phone: str
+    level: str
+    place_code: str
+    email: str = None
+
+
+@dataclass(frozen=True)
+class Ladder:
+    stations: dict
+    village_stations: dict            # village code -> station id
+    representatives: dict = field(default_factory=dict)
+    categories: dict = field(default_factory=dict)   # code -> name
+    grids: dict = field(default_factory=dict)        # grid id -> village code
+
+    @property
+    def district(self):
+        return next(s for s in self.stations.values() if s.tier == "district")
+
+    def parent(self, station_id):
+        return self.stations[self.stations[station_id].parent_id]
+
+    def town_of(self, station_id):
+        station = self.stations[station_id]
+        while station.tier != "town":
+            station = self.stations[station.parent_id]
+        return station
+
+
+def station_id(place_code):
+    return f"st-{place_code}"
+
+
+def from_directory(directory):
+    """Build the ladder from the directory file (docs/directory.md)."""
+    district = directory["district"]
+    home = _station("district", district, None, "{name}人大代表之家")
+    stations = {home.id: home}
+    villages = {}
+    for town in directory["towns"]:
+        central = _station("town", town, home.id, "{name}人大代表中心联络站")
+        stations[central.id] = central
+        for village in town.get("villages", []):
+            local = _station("village", village, central.id, "{name}人大代表联络站")
+            stations[local.id] = local
+            villages[str(village["code"])] = local.id
+    reps = {r["id"]: Representative(r["id"], r["name"], str(r.get("phone") or ""), r["level"],
+                                    str(r["place"]), r.get("email"))
+            for r in directory.get("representatives", [])}
+    categories = {c["code"]: c["name"] for c in directory.get("categories", [])}
+    grids = {g["id"]: str(g["village"]) for g in directory.get("grids", [])}
+    return Ladder(stations, villages, reps, categories, grids)
+
+
+def _station(tier, place, parent_id, default_name):
+    extra = place.get("station") or {}
+    code = str(place["code"])
+    return Station(id=station_id(code), tier=tier, place_code=code, place_name=place["name"],
+                   name=extra.get("name") or default_name.format(name=place["name"]),
+                   parent_id=parent_id, email=extra.get("email"), webhook=extra.get("webhook"))

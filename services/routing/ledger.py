@@ -1,0 +1,31 @@
+"""The monthly classified ledger (分类台账): every item not yet written off, counted.
+
+An issue is on month M's ledger if it was received before M ended and was not
+closed before M began: the ledger keeps every item until it is written off.
+"""
+from collections import Counter
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import re
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+DIMENSIONS = ("tier", "station_id", "category", "department", "status")
+
+
+def month_bounds(month, tz):
+    """The first instant of ``month`` ("YYYY-MM") and of the month after, in ``tz``."""
+    year, number = map(int, month.split("-"))
+    start = datetime(year, number, 1, tzinfo=ZoneInfo(tz))
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=ZoneInfo(tz))
+    return start, end
+
+
+def on_ledger(item, start, end):
+    return item["received_at"] < end and (item["closed_at"] is None or item["closed_at"] >= start)
+
+
+def summarize(items):
+    """Counts of the items by each ledger dimension, plus the total."""
+    counts = {f"by_{d.removesuffix('_id')}": Counter(i[d] or "-" for i in items) for d in DIMENSIONS}
+    return {"total": len(items), **{k: dict(sorted(v.items())) for k, v in counts.items()}}

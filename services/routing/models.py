@@ -1,0 +1,54 @@
+"""Routing's tables: where each issue sits now, its history, and meetings."""
+from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase
+
+from lianxin.db import MessagingTables, UtcDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+Outbox, Inbox, DeadLetter = MessagingTables.add_to(Base)
+
+
+class IssueRow(Base):
+    __tablename__ = "issues"
+    id = Column(String(36), primary_key=True)
+    tracking_no = Column(String(32), nullable=False)
+    status = Column(String(16), nullable=False, index=True)
+    tier = Column(String(16), nullable=False)
+    station_id = Column(String(64), nullable=False, index=True)
+    category = Column(String(64), nullable=False)
+    title = Column(String(200), nullable=False)
+    village_code = Column(String(32), nullable=False)
+    channel = Column(String(16), nullable=False)
+    representative_id = Column(String(32))
+    department = Column(String(32))
+    cooperating = Column(JSON, nullable=False, default=list)
+    version = Column(Integer, nullable=False)
+    received_at = Column(UtcDateTime(), nullable=False, index=True)
+    closed_at = Column(UtcDateTime())
+
+
+class StepRow(Base):
+    __tablename__ = "steps"
+    id = Column(Integer, primary_key=True)
+    issue_id = Column(String(36), ForeignKey("issues.id"), nullable=False, index=True)
+    event_type = Column(String(64), nullable=False)
+    version = Column(Integer, nullable=False)
+    status = Column(String(16), nullable=False)
+    tier = Column(String(16), nullable=False)
+    station_id = Column(String(64), nullable=False)
+    department = Column(String(32))
+    reason = Column(String(32))
+    note = Column(Text)
+    occurred_at = Column(UtcDateTime(), nullable=False)
+
+
+class MeetingRow(Base):
+    __tablename__ = "meetings"
+    id = Column(String(36), primary_key=True)
+    held_on = Column(Date, nullable=False)
+    decisions = Column(JSON, nullable=False)
+    recorded_at = Column(UtcDateTime(), nullable=False)

@@ -1,0 +1,125 @@
+"""Routing's HTTP and RPC payloads."""
+from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+
+from lianxin.contracts import ESCALATION_REASONS, STATUSES
+from services.routing.domain import MEETING_ACTIONS
+
+TEXT = validate.Length(min=1, max=2000)
+CODE = validate.Length(min=1, max=32)
+
+
+class StationOut(Schema):
+    id = fields.String()
+    tier = fields.String()
+    place_code = fields.String()
+    place_name = fields.String()
+    name = fields.String()
+    parent_id = fields.String(allow_none=True)
+
+
+class IssueOut(Schema):
+    id = fields.String()
+    tracking_no = fields.String()
+    status = fields.String()
+    tier = fields.String()
+    station_id = fields.String()
+    category = fields.String()
+    title = fields.String()
+    village_code = fields.String()
+    channel = fields.String()
+    representative_id = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    cooperating = fields.List(fields.String())
+    version = fields.Integer()
+    received_at = fields.AwareDateTime()
+    closed_at = fields.AwareDateTime(allow_none=True)
+
+
+class StepOut(Schema):
+    event_type = fields.String()
+    version = fields.Integer()
+    status = fields.String()
+    tier = fields.String()
+    station_id = fields.String()
+    department = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    occurred_at = fields.AwareDateTime()
+
+
+class RouteOut(Schema):
+    issue = fields.Nested(IssueOut)
+    steps = fields.List(fields.Nested(StepOut))
+
+
+class StationIssuesQuery(Schema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+
+
+class ResolveIn(Schema):
+    resolution = fields.String(required=True, validate=TEXT)
+
+
+class EscalateIn(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(ESCALATION_REASONS))
+    note = fields.String(required=True, validate=TEXT)
+
+
+class CityReplyIn(Schema):
+    reply = fields.String(required=True, validate=TEXT)
+
+
+class DecisionIn(Schema):
+    issue_id = fields.UUID(required=True)
+    action = fields.String(required=True, validate=validate.OneOf(MEETING_ACTIONS))
+    department = fields.String(validate=CODE)
+    cooperating = fields.List(fields.String(validate=CODE), validate=validate.Length(max=10),
+                              load_default=list)
+    note = fields.String(validate=TEXT)
+
+    @validates_schema
+    def reply_needs_text(self, data, **kwargs):
+        if data["action"] in ("reply", "city") and not data.get("note"):
+            raise ValidationError("a reply or forward needs a note", "note")
+        if data["action"] != "refer" and (data.get("department") or data.get("cooperating")):
+            raise ValidationError("only a referral names departments", "department")
+
+
+class MeetingIn(Schema):
+    held_on = fields.Date(required=True)
+    decisions = fields.List(fields.Nested(DecisionIn), required=True,
+                            validate=validate.Length(min=1, max=1000))
+
+    @validates_schema
+    def one_decision_per_issue(self, data, **kwargs):
+        ids = [d["issue_id"] for d in data["decisions"]]
+        if len(ids) != len(set(ids)):
+            raise ValidationError("an issue may be decided once per meeting", "decisions")
+
+
+class MeetingOut(Schema):
+    id = fields.String()
+    held_on = fields.Date()
+    decisions = fields.List(fields.Dict())
+
+
+class LedgerQuery(Schema):
+    month = fields.String(required=True, validate=validate.Regexp(
+        r"^\d{4}-(0[1-9]|1[0-2])$", error="must be YYYY-MM"))
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class LedgerOut(Schema):
+    month = fields.String()
+    summary = fields.Dict()
+    items = fields.List(fields.Nested(IssueOut))
+
+
+class LocateIn(Schema):
+    """RPC ``locate``: where a submission would start, or why it cannot."""
+    village_code = fields.String(required=True)
+    station_id = fields.String(allow_none=True, load_default=None)
+    representative_id = fields.String(allow_none=True, load_default=None)
+    category = fields.String(required=True)
+
+

@@ -1,0 +1,167 @@
+"""Routing service: the ladder, where each issue sits, escalation, meetings, ledger."""
+import csv
+import io
+
+from nameko.rpc import RpcProxy, rpc
+from werkzeug.wrappers import Response
+
+from lianxin.bus import subscribe
+from lianxin.config import read_yaml
+from lianxin.db import Database
+from lianxin.errors import Invalid
+from lianxin.reference import Reference, call
+from lianxin.service import BaseService
+from lianxin.web import route
+from services.routing import app, domain, ladder as ladders, ledger, schemas
+from services.routing.models import Base
+
+MIGRATIONS = "services/routing/migrations"
+ISSUE_HOLDERS = ("station", "district")
+
+
+def load_reference(config):
+    return (ladders.from_directory(read_yaml(config["DIRECTORY_FILE"])),
+            domain.Rules.from_file(read_yaml(config["RULES_FILE"])),
+            config.get("TIMEZONE", "Asia/Shanghai"))
+
+
+class RoutingService(BaseService):
+    name = "routing"
+    db = Database(Base, MIGRATIONS)
+    reference = Reference(load_reference)
+    departments = RpcProxy("departments")
+
+    @property
+    def ladder(self):
+        return self.reference[0]
+
+    # events -------------------------------------------------------------------
+    @subscribe("issue_submitted")
+    def on_issue_submitted(self, payload):
+        ladder, rules, _ = self.reference
+        self.db.consume("issue_submitted", payload, app.place_issue, ladder=ladder, rules=rules)
+
+    @subscribe("feedback_received")
+    def on_feedback_received(self, payload):
+        self.db.consume("feedback_received", payload, app.on_feedback, ladder=self.ladder)
+
+    @subscribe("assignment_completed")
+    def on_assignment_completed(self, payload):
+        self.db.consume("assignment_completed", payload, app.on_assignment,
+                        action="complete", ladder=self.ladder)
+
+    @subscribe("assignment_returned")
+    def on_assignment_returned(self, payload):
+        self.db.consume("assignment_returned", payload, app.on_assignment,
+                        action="return", ladder=self.ladder)
+
+    # rpc ----------------------------------------------------------------------
+    @rpc
+    def locate(self, village_code, station_id=None, representative_id=None, category=None):
+        """Where a submission starts: ``{tier, station_id}``, or ``{errors}``."""
+        ladder, rules, _ = self.reference
+        errors = domain.check_origin(village_code=village_code, station_id=station_id,
+                                     representative_id=representative_id, category=category,
+                                     ladder=ladder)
+        if errors:
+            return {"errors": errors}
+        station = domain.start_station(category=category, village_code=village_code,
+                                       station_id=station_id, ladder=ladder, rules=rules)
+        return {"tier": station.tier, "station_id": station.id}
+
+    @rpc
+    def contact(self, kind, id):
+        """Where to reach a station or representative: ``{email, webhook, phone}``."""
+        if kind == "station" and id in self.ladder.stations:
+            station = self.ladder.stations[id]
+            return {"email": station.email, "webhook": station.webhook}
+        if kind == "representative" and id in self.ladder.representatives:
+            rep = self.ladder.representatives[id]
+            return {"email": rep.email, "phone": rep.phone}
+        return None
+
+    # http ---------------------------------------------------------------------
+    @route("GET", "/stations", response=schemas.StationOut(many=True),
+           summary="Every liaison station on the ladder")
+    def stations(self, request):
+        return list(self.ladder.stations.values())
+
+    @route("GET", "/stations/<station_id>/issues", query=schemas.StationIssuesQuery,
+           response=schemas.IssueOut(many=True), auth=ISSUE_HOLDERS,
+           summary="The issues a station holds")
+    def station_issues(self, request, station_id, caller, query):
+        if caller.role == "station" and caller.id != station_id:
+            raise Invalid.field("station_id", "a station sees only its own issues")
+        with self.db.reading() as session:
+            return app.station_issues(session, station_id, query.get("status"))
+
+    @route("POST", "/issues/<issue_id>/resolve", body=schemas.ResolveIn,
+           response=schemas.IssueOut, auth=ISSUE_HOLDERS, summary="Resolve at this station")
+    def resolve(self, request, issue_id, caller, body):
+        with self.db.transaction() as unit:
+            return app.act(unit, issue_id, "resolve", self.ladder, caller,
+                           note=body["resolution"])
+
+    @route("POST", "/issues/<issue_id>/escalate", body=schemas.EscalateIn,
+           response=schemas.IssueOut, auth=ISSUE_HOLDERS, summary="Escalate one tier up")
+    def escalate(self, request, issue_id, caller, body):
+        with self.db.transaction() as unit:
+            return app.act(unit, issue_id, "escalate", self.ladder, caller, **body)
+
+    @route("POST", "/issues/<issue_id>/city-reply", body=schemas.CityReplyIn,
+           response=schemas.IssueOut, auth=("district",), summary="Record the city's reply")
+    def city_reply(self, request, issue_id, caller, body):
+        with self.db.transaction() as unit:
+            return app.act(unit, issue_id, "city_reply", self.ladder, note=body["reply"])
+
+    @route("GET", "/issues/<issue_id>/route", response=schemas.RouteOut,
+           auth=("district", "station", "department"), summary="Where an issue is and has been")
+    def issue_route(self, request, issue_id, caller):
+        with self.db.reading() as session:
+            row, steps = app.history(session, issue_id)
+            return {"issue": row, "steps": steps}
+
+    @route("POST", "/meetings", body=schemas.MeetingIn, response=schemas.MeetingOut,
+           status=201, auth=("district",), summary="Record a month-end meeting's decisions")
+    def meeting(self, request, caller, body):
+        referrals = self._referrals(body["decisions"])
+        with self.db.transaction() as unit:
+            return app.hold_meeting(unit, body, referrals, self.ladder)
+
+    @route("GET", "/ledger", query=schemas.LedgerQuery, response=schemas.LedgerOut,
+           auth=("district",), summary="The monthly classified ledger (JSON or CSV)")
+    def ledger(self, request, caller, query):
+        start, end = ledger.month_bounds(query["month"], self.reference[2])
+        with self.db.reading() as session:
+            items = app.ledger_items(session, start, end)
+        if query["format"] == "csv":
+            return csv_response(items, f"ledger-{query['month']}.csv")
+        return {"month": query["month"], "summary": ledger.summarize(items), "items": items}
+
+    def _referrals(self, decisions):
+        """Lead and cooperating departments of each referral, checked by departments."""
+        asks = {i: {"category": None, "department": d.get("department"),
+                    "cooperating": d["cooperating"], "issue_id": str(d["issue_id"])}
+                for i, d in enumerate(decisions) if d["action"] == "refer"}
+        if not asks:
+            return {}
+        with self.db.reading() as session:
+            for ask in asks.values():
+                ask["category"] = app.load(session, ask["issue_id"]).category
+        answers = call(self.departments.referrals, list(asks.values()))
+        errors = {f"decisions.{i}": a["errors"] for i, a in zip(asks, answers) if a.get("errors")}
+        if errors:
+            raise Invalid("unknown department in a referral", errors)
+        return {i: {"department": a["department"], "cooperating": a["cooperating"]}
+                for i, a in zip(asks, answers)}
+
+
+def csv_response(items, filename):
+    buffer = io.StringIO()
+    fields = ("tracking_no", "id", "status", "tier", "station_id", "category", "department",
+              "title", "received_at", "closed_at")
+    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(items)
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
