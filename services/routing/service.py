@@ -22,7 +22,7 @@ ISSUE_HOLDERS = ("station", "district")
 def load_reference(config):
     return (ladders.from_directory(read_yaml(config["DIRECTORY_FILE"])),
             domain.Rules.from_file(read_yaml(config["RULES_FILE"])),
-            config.get("TIMEZONE", "Asia/Shanghai"))
+            config["TIMEZONE"])
 
 
 class RoutingService(BaseService):

@@ -1,0 +1,64 @@
+"""Fixtures shared by every tier: the broker, the databases, a running service.
+
+Integration and end-to-end tests use the real RabbitMQ (a fresh vhost per test
+session) and a real database: SQLite files by default, PostgreSQL when
+LIANXIN_TEST_BACKEND=postgresql (one database per service, created here).
+"""
+import lianxin  # noqa: F401  (quiets eventlet's deprecation notice before it is imported)
+import eventlet
+
+eventlet.monkey_patch()  # nameko's workers and the tests' clients share one hub
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import uuid  # noqa: E402
+
+import pytest  # noqa: E402
+
+from lianxin import config as configuration  # noqa: E402
+from tests.support import broker, databases  # noqa: E402
+
+BASE_AMQP = os.environ.get("LIANXIN_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+@pytest.fixture(scope="session")
+def amqp_uri():
+    """A vhost of its own on the real broker, removed after the session."""
+    broker.require(BASE_AMQP)
+    vhost = f"lianxin_test_{uuid.uuid4().hex[:8]}"
+    if shutil.which("rabbitmqctl") is None:
+        yield BASE_AMQP
+        return
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
+    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+                   check=True, capture_output=True)
+    yield BASE_AMQP.rstrip("/") + "/" + vhost
+    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """``database_url(service)``: a fresh, empty database for that service."""
+    return lambda service: databases.fresh(service, tmp_path)
+
+
+@pytest.fixture
+def make_config(amqp_uri, database_url, tmp_path):
+    """The configuration of one service under test, on its own database and port."""
+    def make(service, **overrides):
+        config = configuration.load()
+        config["AMQP_URI"] = amqp_uri
+        config["DATABASES"] = {**config["DATABASES"], service: database_url(service)}
+        config["PORTS"] = {**config["PORTS"], service: broker.free_port()}
+        config["NOTIFY"] = {**config["NOTIFY"], "log_file": str(tmp_path / "notifications.log")}
+        config["RELAY_INTERVAL"] = 0.5
+        config.update(overrides)
+        return configuration.for_service(config, service)
+    return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_databases():
+    yield
+    databases.drop_created()

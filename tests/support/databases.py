@@ -1,0 +1,44 @@
+"""Fresh databases for tests: SQLite files, or PostgreSQL databases on the local server."""
+import os
+import uuid
+
+import pytest
+
+BACKEND = os.environ.get("LIANXIN_TEST_BACKEND", "sqlite")
+CREATED = []
+PG_SERVER = os.environ.get("LIANXIN_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+def fresh(service, tmp_path):
+    if BACKEND == "sqlite":
+        return f"sqlite:///{tmp_path}/{service}-{uuid.uuid4().hex[:6]}.db"
+    if BACKEND == "postgresql":
+        name = f"lianxin_test_{service}_{uuid.uuid4().hex[:8]}"
+        _admin(f'CREATE DATABASE "{name}"')
+        CREATED.append(name)
+        return f"{PG_SERVER}/{name}"
+    raise ValueError(f"LIANXIN_TEST_BACKEND must be sqlite or postgresql, not {BACKEND!r}")
+
+
+def _admin(statement):
+    import pg8000.dbapi
+    from sqlalchemy.engine import make_url
+
+    url = make_url(PG_SERVER + "/postgres")
+    try:
+        connection = pg8000.dbapi.connect(user=url.username or "postgres", host=url.host,
+                                          port=url.port or 5432, database="postgres",
+                                          password=url.password)
+    except Exception as exc:
+        pytest.fail(f"PostgreSQL does not answer at {PG_SERVER} ({exc})", pytrace=False)
+    connection.autocommit = True
+    try:
+        connection.run(statement)
+    finally:
+        connection.close()
+
+
+def drop_created():
+    """Drop the PostgreSQL databases this session made."""
+    while CREATED:
+        _admin(f'DROP DATABASE IF EXISTS "{CREATED.pop()}" WITH (FORCE)')

@@ -1,0 +1,57 @@
+"""The event contract: names, schemas, queues and handlers agree."""
+import importlib
+import uuid
+
+import pytest
+from marshmallow import ValidationError
+
+from lianxin import bus, contracts
+from lianxin.cli import SERVICE_CLASSES
+from lianxin.config import SERVICES
+
+PERSONAL = {"name", "phone", "id_number", "voter_name", "voter_phone", "voter_id_number",
+            "email", "voter_email"}
+
+
+def service_class(name):
+    module, cls = SERVICE_CLASSES[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_handles_exactly_the_events_the_contract_subscribes_it_to(service):
+    cls = service_class(service)
+    handled = {(ep.source_service, ep.event_type, name)
+               for name in dir(cls) for ep in getattr(getattr(cls, name), "nameko_entrypoints", ())
+               if hasattr(ep, "event_type")}
+    expected = {(contracts.publisher(e), e, contracts.handler_name(e))
+                for e in contracts.subscriptions(service)}
+    assert handled == expected
+
+
+def test_every_declared_queue_is_the_one_nameko_consumes_from():
+    names = {q.name for q in bus.topology()}
+    assert "evt-intake-issue_submitted--routing.on_issue_submitted" in names
+    assert len(names) == sum(len(c) for _, _, c in contracts.EVENTS.values())
+
+
+def test_no_event_carries_personal_data():
+    for name, (_, schema, _) in contracts.EVENTS.items():
+        assert not PERSONAL & set(schema().fields), name
+
+
+def test_a_published_event_with_a_misspelt_field_is_refused():
+    with pytest.raises(ValidationError):
+        contracts.new_event("feedback_received", uuid.uuid4(), rating="satisfied", ratting="x")
+
+
+def test_consumers_read_tolerantly_and_ignore_fields_added_later():
+    payload = contracts.new_event("feedback_received", uuid.uuid4(), rating="satisfied")
+    loaded = contracts.schema("feedback_received").load({**payload, "added_later": 1})
+    assert loaded["rating"] == "satisfied"
+
+
+def test_every_event_carries_id_time_and_issue():
+    payload = contracts.new_event("feedback_received", uuid.uuid4(), rating="unsatisfied")
+    assert {"event_id", "occurred_at", "issue_id"} <= set(payload)
+    assert payload["occurred_at"].endswith("+00:00")

@@ -1,0 +1,47 @@
+"""The monthly ledger keeps every item until it is written off."""
+from datetime import datetime, timezone
+
+from services.routing import ledger
+
+START, END = ledger.month_bounds("2026-11", "Asia/Shanghai")
+
+
+def item(received, closed=None, **dims):
+    base = {"tier": "town", "station_id": "st-1", "category": "roads", "department": None,
+            "status": "open"}
+    return {"received_at": received, "closed_at": closed, **base, **dims}
+
+
+def at(month, day):
+    return datetime(2026, month, day, tzinfo=timezone.utc)
+
+
+def test_a_month_begins_at_midnight_in_the_district_time_zone():
+    assert START.isoformat() == "2026-11-01T00:00:00+08:00"
+    assert ledger.month_bounds("2026-12", "Asia/Shanghai")[1].year == 2027
+
+
+def test_an_item_open_from_an_earlier_month_stays_on_the_ledger():
+    assert ledger.on_ledger(item(at(9, 3)), START, END)
+
+
+def test_an_item_closed_before_the_month_is_written_off():
+    assert not ledger.on_ledger(item(at(9, 3), closed=at(10, 2)), START, END)
+
+
+def test_an_item_closed_during_the_month_is_on_that_month_ledger():
+    assert ledger.on_ledger(item(at(9, 3), closed=at(11, 20)), START, END)
+
+
+def test_an_item_received_after_the_month_is_not_on_it():
+    assert not ledger.on_ledger(item(at(12, 3)), START, END)
+
+
+def test_the_summary_counts_by_every_dimension():
+    summary = ledger.summarize([item(at(11, 1)), item(at(11, 2), status="referred",
+                                                       department="jtj", tier="district")])
+    assert summary["total"] == 2
+    assert summary["by_status"] == {"open": 1, "referred": 1}
+    assert summary["by_department"] == {"-": 1, "jtj": 1}
+    assert set(summary) == {"total", "by_tier", "by_station", "by_category", "by_department",
+                            "by_status"}
