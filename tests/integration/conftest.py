@@ -5,6 +5,7 @@ import requests
 from nameko.rpc import rpc
 
 from lianxin.config import read_yaml
+from lianxin.bus import topology
 from tests.support.broker import EventTap
 
 KEYS = {entry.get("id") or entry["role"]: entry["key"] for entry in read_yaml("data/keys.yml")["keys"]}
@@ -13,6 +14,17 @@ KEYS = {entry.get("id") or entry["role"]: entry["key"] for entry in read_yaml("d
 def auth(holder):
     """Headers carrying the sample API key of ``holder`` (a station id, department code or 'district')."""
     return {"Authorization": f"Bearer {KEYS[holder]}"}
+
+
+@pytest.fixture(autouse=True)
+def empty_queues(amqp_uri):
+    """Each test starts with no events left over from another test's services."""
+    yield
+    from kombu import Connection
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        for queue in topology():
+            channel.queue_delete(queue.name)
 
 
 @pytest.fixture

@@ -2,12 +2,12 @@
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from lianxin import contracts
 from services.intake.service import IntakeService
 from tests.integration.conftest import FakeRouting
 from tests.support.broker import send, wait_until
+from tests.support.databases import query
 
 pytestmark = pytest.mark.integration
 ISSUE = {"channel": "hotline", "category": "roads", "title": "村道塌方",
@@ -23,8 +23,7 @@ def intake(start, stand_in):
 
 
 def rows(container, sql):
-    with create_engine(container.config["DATABASE_URL"]).connect() as connection:
-        return connection.execute(text(sql)).all()
+    return query(container.config["DATABASE_URL"], sql)
 
 
 def test_a_submission_is_stored_numbered_and_announced_without_personal_data(intake, tap, http):

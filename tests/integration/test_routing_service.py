@@ -2,12 +2,12 @@
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from lianxin import contracts
 from services.routing.service import RoutingService
 from tests.integration.conftest import FakeDepartments, auth
 from tests.support.broker import send, wait_until
+from tests.support.databases import query
 
 pytestmark = pytest.mark.integration
 VILLAGE_STATION, TOWN_STATION, DISTRICT = "st-610902101002", "st-610902101", "st-610902"
@@ -34,8 +34,7 @@ def place(amqp_uri, events, **changes):
 
 
 def count(container, sql):
-    with create_engine(container.config["DATABASE_URL"]).connect() as connection:
-        return connection.execute(text(sql)).scalar()
+    return query(container.config["DATABASE_URL"], sql)[0][0]
 
 
 def test_a_submitted_issue_is_placed_at_its_village_station_once(routing, amqp_uri, tap):

@@ -33,7 +33,7 @@ def _admin(statement):
         pytest.fail(f"PostgreSQL does not answer at {PG_SERVER} ({exc})", pytrace=False)
     connection.autocommit = True
     try:
-        connection.run(statement)
+        connection.cursor().execute(statement)
     finally:
         connection.close()
 
@@ -42,3 +42,16 @@ def drop_created():
     """Drop the PostgreSQL databases this session made."""
     while CREATED:
         _admin(f'DROP DATABASE IF EXISTS "{CREATED.pop()}" WITH (FORCE)')
+
+
+def query(url, sql):
+    """Rows of ``sql`` run on the service database at ``url``."""
+    from sqlalchemy import text
+
+    from lianxin.db import make_engine
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(sql)).all()
+    finally:
+        engine.dispose()

@@ -1,0 +1,31 @@
+# Lianxin: `make run` runs the system; `make test` installs everything and passes the tests.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test demo bench check clean
+
+$(INSTALLED): requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+run: $(INSTALLED)  ## the four services on SQLite under var/, RabbitMQ at AMQP_URI
+	$(PY) -m lianxin run
+
+test: $(INSTALLED)  ## unit, integration and end-to-end tests; again on PostgreSQL
+	PY=$(PY) bash scripts/test.sh
+
+demo: $(INSTALLED)  ## with the system running: a month of issues, then the ledger
+	$(PY) -m lianxin demo
+
+bench: $(INSTALLED)  ## with the system running: end-to-end issues/s and latency
+	$(PY) -m lianxin bench $(BENCH_ARGS)
+
+check: $(INSTALLED)  ## does RabbitMQ answer?
+	$(PY) -m lianxin check
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: once on SQLite, then again with every service on PostgreSQL.
+# The PostgreSQL leg is skipped (with a note) when no server answers, except under
+# CI=true, where it is required.
+set -euo pipefail
+PY=${PY:-.venv/bin/python}
+PG=${LIANXIN_TEST_PG:-postgresql://postgres@127.0.0.1:5432}
+
+"$PY" -m lianxin check || {
+  echo "make test needs RabbitMQ: start it with 'rabbitmq-server -detached'" >&2; exit 1; }
+
+echo "== tests on SQLite"
+"$PY" -m pytest -p no:cacheprovider "$@"
+
+if "$PY" - "$PG" <<'PYEOF'
+import sys
+import pg8000.dbapi
+from sqlalchemy.engine import make_url
+url = make_url(sys.argv[1] + "/postgres")
+try:
+    pg8000.dbapi.connect(user=url.username or "postgres", host=url.host, port=url.port or 5432,
+                         database="postgres", password=url.password, timeout=5).close()
+except Exception as exc:
+    print(f"PostgreSQL does not answer at {sys.argv[1]}: {exc}", file=sys.stderr)
+    sys.exit(1)
+PYEOF
+then
+  echo "== tests on PostgreSQL ($PG)"
+  LIANXIN_TEST_BACKEND=postgresql LIANXIN_TEST_PG="$PG" "$PY" -m pytest -p no:cacheprovider "$@"
+elif [ "${CI:-}" = "true" ]; then
+  echo "CI=true: the PostgreSQL leg is required; start it with" \
+       "'pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start'" >&2
+  exit 1
+else
+  echo "== PostgreSQL leg skipped: no server answers at $PG (set LIANXIN_TEST_PG to point at one)"
+fi

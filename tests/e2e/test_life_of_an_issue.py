@@ -1,0 +1,178 @@
+"""The whole life of issues across four running services, over HTTP only."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.e2e.client import DISTRICT_STATION, TOWN_STATION, VILLAGE_STATION, Lianxin
+from tests.support.broker import wait_until
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def lx(system):
+    return Lianxin(system)
+
+
+def told(lx, issue_id, event_type, kind):
+    """The sent notification of ``event_type`` to ``kind`` about the issue, once sent."""
+    return wait_until(lambda: [n for n in lx.notifications(issue_id) if n["event_type"] == event_type
+                               and n["recipient_kind"] == kind and n["status"] == "sent"],
+                      timeout=15, message=f"{kind} told of {event_type}")[0]
+
+
+def test_escalated_village_to_district_referred_completed_and_closed(lx):
+    issue = lx.submit()
+    assert (issue["status"], issue["tier"]) == ("open", "village")
+    lx.wait(issue["id"], station_id=VILLAGE_STATION)
+    escalate = {"reason": "needs_funding", "note": "需资金修复"}
+    assert lx.act(issue["id"], "escalate", VILLAGE_STATION, **escalate).status_code == 200
+    lx.wait(issue["id"], tier="town")
+    escalate = {"reason": "needs_department", "note": "需交通部门"}
+    assert lx.act(issue["id"], "escalate", TOWN_STATION, **escalate).status_code == 200
+    lx.wait(issue["id"], tier="district", station_id=DISTRICT_STATION)
+    assert lx.meeting({"issue_id": issue["id"], "action": "refer"}).status_code == 201
+    lx.wait(issue["id"], status="referred", department="jtj")
+    work = lx.assignment("jtj", issue["id"])
+    assert lx.work("jtj", work["id"], "accept").status_code == 200
+    assert lx.work("jtj", work["id"], "progress", note="已勘察").status_code == 200
+    assert lx.work("jtj", work["id"], "complete", result="已修复通行").status_code == 200
+    lx.wait(issue["id"], status="handled")
+    assert lx.feedback(issue["id"], "satisfied").status_code == 200
+    view = lx.wait(issue["id"], status="closed")
+    steps = [s["event_type"] for s in view["timeline"]]
+    for step in ("issue_submitted", "issue_routed", "issue_escalated", "issue_referred",
+                 "assignment_created", "assignment_accepted", "assignment_progressed",
+                 "assignment_completed", "issue_resolved", "feedback_received", "issue_closed"):
+        assert step in steps
+    assert "已修复通行" in told(lx, issue["id"], "issue_resolved", "voter")["body"]
+    assert told(lx, issue["id"], "issue_closed", "voter")
+    assert told(lx, issue["id"], "assignment_created", "department")["recipient_id"] == "jtj"
+    assert told(lx, issue["id"], "issue_routed", "station")["recipient_id"] == VILLAGE_STATION
+    receipt = told(lx, issue["id"], "issue_submitted", "voter")
+    assert issue["tracking_no"] in receipt["body"]
+
+
+def test_solved_on_the_spot_at_a_visit_awaits_feedback_then_closes(lx):
+    issue = lx.submit(channel="visit", representative_id="R013", resolution="当场协调解决")
+    assert issue["status"] == "handled"
+    lx.wait(issue["id"], status="handled", station_id=VILLAGE_STATION)
+    assert told(lx, issue["id"], "issue_routed", "representative")["recipient_id"] == "R013"
+    assert lx.feedback(issue["id"], "basically_satisfied").status_code == 200
+    assert lx.feedback(issue["id"], "satisfied").status_code == 409  # once per handling
+    lx.wait(issue["id"], status="closed")
+
+
+def test_unsatisfied_feedback_reopens_at_the_station_that_handled_it(lx):
+    issue = lx.submit(channel="reception", station_id=TOWN_STATION)
+    lx.wait(issue["id"], tier="town")
+    assert lx.act(issue["id"], "resolve", TOWN_STATION, resolution="已答复").status_code == 200
+    lx.wait(issue["id"], status="handled")
+    lx.feedback(issue["id"], "unsatisfied")
+    lx.wait(issue["id"], status="open", tier="town", station_id=TOWN_STATION)
+    assert told(lx, issue["id"], "issue_reopened", "station")["recipient_id"] == TOWN_STATION
+    lx.act(issue["id"], "resolve", TOWN_STATION, resolution="重新处理")
+    lx.wait(issue["id"], status="handled")
+    lx.feedback(issue["id"], "satisfied")
+    lx.wait(issue["id"], status="closed")
+
+
+def test_forwarded_to_the_city_and_handled_when_the_city_replies(lx):
+    issue = lx.submit(category="funding", channel="online")
+    assert issue["tier"] == "district"
+    lx.wait(issue["id"], station_id=DISTRICT_STATION)
+    assert lx.meeting({"issue_id": issue["id"], "action": "city", "note": "需市区联动"}).status_code == 201
+    lx.wait(issue["id"], status="forwarded", tier="city")
+    reply = lx.act(issue["id"], "city-reply", "district", reply="市发改委已列入计划")
+    assert reply.status_code == 200
+    lx.wait(issue["id"], status="handled")
+
+
+def test_answered_directly_at_the_meeting(lx):
+    issue = lx.submit(category="funding", channel="online")
+    lx.wait(issue["id"], station_id=DISTRICT_STATION)
+    lx.meeting({"issue_id": issue["id"], "action": "reply", "note": "已纳入明年预算"})
+    assert lx.wait(issue["id"], status="handled")["tier"] == "district"
+
+
+def test_a_returned_assignment_goes_back_to_the_district_and_is_reassigned(lx):
+    issue = lx.submit(category="funding", channel="online")
+    lx.wait(issue["id"], station_id=DISTRICT_STATION)
+    lx.meeting({"issue_id": issue["id"], "action": "refer", "department": "czj",
+                "cooperating": ["fgj"]})
+    first = lx.assignment("czj", issue["id"])
+    assert lx.assignment("fgj", issue["id"], lead=False)
+    assert lx.work("czj", first["id"], "return", reason="应由发改局牵头").status_code == 200
+    lx.wait(issue["id"], status="open", tier="district", department=None)
+    lx.meeting({"issue_id": issue["id"], "action": "refer", "department": "fgj"})
+    lx.wait(issue["id"], status="referred", department="fgj")
+    second = lx.assignment("fgj", issue["id"])
+    lx.work("fgj", second["id"], "accept")
+    lx.work("fgj", second["id"], "complete", result="项目已立项")
+    lx.wait(issue["id"], status="handled")
+
+
+def test_a_grid_report_starts_at_the_village_station(lx):
+    issue = lx.submit(channel="grid", grid_id="G-610902101002-1")
+    assert lx.wait(issue["id"], station_id=VILLAGE_STATION)["channel"] == "grid"
+
+
+def test_callers_act_only_on_what_is_theirs(lx):
+    issue = lx.submit(category="funding", channel="online")
+    lx.wait(issue["id"], station_id=DISTRICT_STATION)
+    assert lx.act(issue["id"], "resolve", VILLAGE_STATION, resolution="x").status_code == 403
+    assert lx.meeting({"issue_id": issue["id"], "action": "refer"}, holder=TOWN_STATION).status_code == 403
+    held = lx.meeting({"issue_id": issue["id"], "action": "refer"})
+    assert held.status_code == 201, held.text
+    work = lx.assignment("fgj", issue["id"])
+    assert lx.work("czj", work["id"], "accept").status_code == 404
+    assert lx.call("routing", "GET", "/ledger", params={"month": "2026-11"}).status_code == 401
+
+
+def test_bad_input_is_a_4xx_naming_the_field_and_nothing_is_stored(lx):
+    before = lx.call("routing", "GET", "/ledger", "district", params={"month": this_month()}).json()
+    cases = [
+        ({"village_code": "000"}, "village_code"),
+        ({"channel": "fax"}, "channel"),
+        ({"title": "长" * 201}, "title"),
+        ({"category": "weather"}, "category"),
+        ({"voter": {"name": "王五"}}, "voter"),
+        ({"channel": "reception"}, "station_id"),
+    ]
+    for change, field in cases:
+        body = {"channel": "hotline", "category": "roads", "title": "t", "description": "d",
+                "village_code": "610902101002", "voter": {"name": "王五", "phone": "13900000001"},
+                **change}
+        response = lx.call("intake", "POST", "/issues", json=body)
+        assert response.status_code == 422 and field in response.json()["fields"], (change, response.text)
+    broken = lx.call("intake", "POST", "/issues", data=b"{", headers={"Content-Type": "application/json"})
+    assert broken.status_code == 400
+    issue = lx.submit()
+    lx.wait(issue["id"], station_id=VILLAGE_STATION)
+    assert lx.feedback(issue["id"], "satisfied").status_code == 409
+    assert lx.feedback(issue["id"], "delighted").status_code == 422
+    after = lx.call("routing", "GET", "/ledger", "district", params={"month": this_month()}).json()
+    assert after["summary"]["total"] == before["summary"]["total"] + 1
+    assert all(lx.call(s, "GET", "/health").ok for s in lx.urls)
+
+
+def test_the_ledger_counts_the_month_by_tier_station_category_department_status(lx):
+    ledger = lx.call("routing", "GET", "/ledger", "district", params={"month": this_month()}).json()
+    summary = ledger["summary"]
+    assert summary["total"] == len(ledger["items"]) > 0
+    for dimension in ("by_tier", "by_station", "by_category", "by_department", "by_status"):
+        assert sum(summary[dimension].values()) == summary["total"]
+    csv = lx.call("routing", "GET", "/ledger", "district", params={"month": this_month(), "format": "csv"})
+    assert len(csv.text.strip().splitlines()) == summary["total"] + 1
+
+
+@pytest.mark.parametrize("service", ["intake", "routing", "departments", "notify"])
+def test_each_service_serves_its_openapi_document(lx, service):
+    spec = lx.call(service, "GET", "/openapi.json").json()
+    assert spec["openapi"].startswith("3.") and "/health" in spec["paths"]
+    assert spec["components"]["schemas"] or service == "routing"
+
+
+def this_month():
+    return datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m")
