@@ -143,3 +143,12 @@ def _require_broker(config):
 def _safe_uri(uri):
     from kombu.utils.url import maybe_sanitize_url
     return maybe_sanitize_url(uri)
+
+
+def _add_tools():
+    from lianxin import bench, demo
+    main.add_command(demo.demo)
+    main.add_command(bench.bench)
+
+
+_add_tools()

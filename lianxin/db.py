@@ -198,7 +198,9 @@ class Database(DependencyProvider):
             session.close()  # detaches without expiring, so results can still be dumped
 
     def consume(self, event_type, payload, handle, /, **context):
-        """Run ``handle(unit, event, **context)`` once per event; keep what cannot be handled."""
+        """Run ``handle(unit, event, **context)`` once per event; keep what cannot be handled.
+
+        Returns what ``handle`` returned, or None for a repeat or a dead letter."""
         try:
             event_data = contracts.schema(event_type).load(payload)
         except ValidationError as exc:
@@ -213,13 +215,15 @@ class Database(DependencyProvider):
                     return None
                 unit.session.execute(insert(self.inbox).values(
                     event_id=event_id, event_type=event_type, received_at=unit.now))
-                handle(unit, event_data, **context)
+                result = handle(unit, event_data, **context)
         except IntegrityError:
             log.info("%s %s already handled", event_type, payload.get("event_id"))
+            return None
         except Exception as exc:  # the message is acked by nameko: keep it here
             log.exception("%s could not be handled; kept as a dead letter", event_type)
             self.keep_dead_letter(event_type, payload, f"{type(exc).__name__}: {exc}")
-        return None
+            return None
+        return result
 
     def keep_dead_letter(self, event_type, payload, error):
         with self.transaction() as unit:

@@ -3,6 +3,7 @@ import logging
 
 from sqlalchemy import select, update
 
+from lianxin.db import utcnow
 from services.notify import domain
 from services.notify.models import NotificationRow, Preference
 
@@ -12,26 +13,39 @@ SUBJECT = "连心桥 · 人大代表联系群众"
 
 def queue_messages(unit, event, *, event_type, templates, default_channel):
     """One pending notification per recipient the templates name for this event."""
+    rows = []
     for message in domain.messages(event_type, event, {}, templates):
         preference = unit.session.get(Preference, (message.recipient_kind, message.recipient_id))
-        unit.session.add(NotificationRow(
+        rows.append(NotificationRow(
             issue_id=str(event["issue_id"]), event_id=str(event["event_id"]),
             event_type=event_type, recipient_kind=message.recipient_kind,
             recipient_id=message.recipient_id, body=message.body, status="pending", attempts=0,
             channel=preference.channel if preference else default_channel,
             created_at=unit.now, next_attempt_at=unit.now))
+    unit.session.add_all(rows)
+    unit.session.flush()
+    return [row.id for row in rows]
 
 
 def claim_due(db, max_attempts, limit=100):
     """Claim pending or failed notifications that are due; each is claimed once."""
-    with db.transaction() as unit:
-        due = unit.session.execute(
+    with db.reading() as session:
+        now = utcnow()
+        due = session.execute(
             select(NotificationRow.id).where(NotificationRow.status.in_(("pending", "failed")),
                                              NotificationRow.attempts < max_attempts,
-                                             NotificationRow.next_attempt_at <= unit.now)
+                                             NotificationRow.next_attempt_at <= now)
             .order_by(NotificationRow.id).limit(limit)).scalars().all()
+    return claim(db, due)
+
+
+def claim(db, ids):
+    """Mark each of ``ids`` that is still waiting as being sent by this worker."""
+    if not ids:
+        return []
+    with db.transaction() as unit:
         claimed = []
-        for row_id in due:
+        for row_id in ids:
             result = unit.session.execute(
                 update(NotificationRow).where(NotificationRow.id == row_id,
                                               NotificationRow.status.in_(("pending", "failed")))
@@ -94,8 +108,9 @@ def set_preference(unit, kind, recipient_id, channel):
     return {"recipient_kind": kind, "recipient_id": recipient_id, "channel": channel}
 
 
-def listing(session, issue_id=None, event_type=None, status=None, limit=1000):
-    query = select(NotificationRow)
+def listing(session, issue_id=None, event_type=None, status=None, after_id=None, limit=1000):
+    """Messages oldest first; ``after_id`` pages through them."""
+    query = select(NotificationRow).where(NotificationRow.id > (after_id or 0))
     for column, value in ((NotificationRow.issue_id, issue_id),
                           (NotificationRow.event_type, event_type),
                           (NotificationRow.status, status)):

@@ -25,6 +25,8 @@ class NotificationsQuery(Schema):
     issue_id = fields.UUID()
     event_type = fields.String(validate=validate.Length(max=64))
     status = fields.String(validate=validate.OneOf(STATUSES))
+    after_id = fields.Integer(validate=validate.Range(min=0),
+                              metadata={"description": "only messages with a larger id (a cursor)"})
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
 
 

@@ -57,7 +57,9 @@ class NotifyService(BaseService):
             return app.set_preference(unit, kind, recipient_id, body["channel"])
 
     def deliver_due(self):
-        rows = app.claim_due(self.db, self.settings["max_attempts"])
+        self.deliver(app.claim_due(self.db, self.settings["max_attempts"]))
+
+    def deliver(self, rows):
         app.deliver(self.db, rows, self.settings["channels"], self.contact)
 
     def contact(self, kind, recipient_id):
@@ -66,10 +68,10 @@ class NotifyService(BaseService):
 
 
 def notify(service, event_type, payload):
-    service.db.consume(event_type, payload, app.queue_messages, event_type=event_type,
-                       templates=service.settings["templates"],
-                       default_channel=service.settings["default_channel"])
-    service.deliver_due()
+    queued = service.db.consume(event_type, payload, app.queue_messages, event_type=event_type,
+                                templates=service.settings["templates"],
+                                default_channel=service.settings["default_channel"])
+    service.deliver(app.claim(service.db, queued or []))
 
 
 add_handlers(NotifyService, notify)

@@ -25,7 +25,10 @@ class Lianxin:
                 **fields}
         response = self.call("intake", "POST", "/issues", json=body)
         assert response.status_code == 201, response.text
-        return response.json()
+        issue = response.json()
+        wait_until(lambda: self.call("routing", "GET", f"/issues/{issue['id']}/route",
+                                     "district").ok, timeout=15, message="routing holds it")
+        return issue
 
     def issue(self, issue_id):
         return self.call("intake", "GET", f"/issues/{issue_id}").json()

@@ -1,0 +1,280 @@
+"""``lianxin bench``: how fast an issue goes from a voter's submission to a department.
+
+With the four services running, the command
+
+(a) submits N issues over HTTP at the given concurrency, each of category ``funding``
+    through the ``online`` channel, so each starts open at the district;
+(b) runs a meeting clerk thread that every ~100 ms lists the district's open issues and
+    records one meeting referring all of them (at most 1000 per meeting) to the
+    category's default department;
+(c) polls notify until every submitted issue has a *sent* ``assignment_created``
+    notification, and takes each issue's end-to-end latency as that notification's
+    ``sent_at`` minus the moment the client began submitting it (both read from this
+    machine's clock, as timezone-aware UTC);
+(d) measures the raw RabbitMQ rate of the same broker with kombu: publish small JSON
+    messages to a fresh exclusive, auto-delete queue (publisher confirms off), then
+    consume them all back.
+
+The path measured is intake → issue_submitted → routing → (clerk's meeting) →
+issue_referred → departments → assignment_created → notify → delivered.
+"""
+import random
+import statistics
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import datetime, timezone
+
+import click
+from rich.console import Console
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                           TextColumn, TimeElapsedColumn)
+from rich.table import Table
+
+from lianxin.config import read_yaml
+from lianxin.demo import Api, DemoError, Keys, month_now, require_services
+
+CLERK_INTERVAL = 0.1          # seconds between the clerk's looks at the district
+MEETING_MAX = 1000            # decisions per meeting (the API's limit)
+PAGE = 1000                   # notifications read per poll
+POLL_INTERVAL = 0.25
+DEADLINE_BASE = 30.0          # seconds, plus DEADLINE_PER_ISSUE per issue
+DEADLINE_PER_ISSUE = 0.2
+CATEGORY, CHANNEL, EVENT = "funding", "online", "assignment_created"
+TITLES = ["{place}产业路项目资金申请", "{place}饮水工程资金缺口", "{place}集体经济项目扶持申请",
+          "{place}文化广场建设资金不足"]
+NAMES = ["王秀英", "李建国", "张春花", "刘德胜", "陈玉兰", "杨文华", "赵永福", "周晓燕"]
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+class Clerk(threading.Thread):
+    """Refers everything open at the district, one meeting per look, until stopped."""
+
+    def __init__(self, api, key, district, held_on):
+        super().__init__(name="meeting-clerk", daemon=True)
+        self.api, self.key, self.district, self.held_on = api, key, district, held_on
+        self.stopping = threading.Event()
+        self.meetings = self.referred = self.failures = 0
+        self.last_error = None
+
+    def run(self):
+        while not self.stopping.wait(CLERK_INTERVAL):
+            try:
+                waiting = self.api.get("routing", f"/stations/{self.district}/issues",
+                                       key=self.key, params={"status": "open"})
+                if not waiting:
+                    continue
+                decisions = [{"issue_id": row["id"], "action": "refer"}
+                             for row in waiting[:MEETING_MAX]]
+                self.api.post("routing", "/meetings",
+                              {"held_on": self.held_on, "decisions": decisions},
+                              key=self.key, expect=(201,))
+                self.meetings += 1
+                self.referred += len(decisions)
+            except DemoError as exc:        # try again at the next look
+                self.failures += 1
+                self.last_error = exc.message
+
+    def stop(self):
+        self.stopping.set()
+        self.join(timeout=10)
+
+
+def percentile(values, p):
+    """The ``p``-th percentile (0-100) of ``values``, interpolated."""
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def submissions(api, villages, count, concurrency, progress, seed=2026):
+    """Submit ``count`` issues; ``{issue id: (started, finished)}`` and the failures."""
+    rng = random.Random(seed)
+    bodies = []
+    for index in range(count):
+        code, place = rng.choice(villages)
+        phone = "139" + "".join(str(rng.randint(0, 9)) for _ in range(8))
+        bodies.append({"channel": CHANNEL, "category": CATEGORY, "village_code": code,
+                       "title": rng.choice(TITLES).format(place=place),
+                       "description": f"{place}群众反映的项目资金问题（压测第 {index + 1} 件）。",
+                       "voter": {"name": rng.choice(NAMES), "phone": phone}})
+
+    def submit(body):
+        started = utcnow()
+        response = api.raw("POST", "intake", "/issues", json=body)
+        finished = utcnow()
+        if response.status_code != 201:
+            return None, started, finished, f"{response.status_code}: {response.text[:300]}"
+        return response.json()["id"], started, finished, None
+
+    task = progress.add_task(f"submitting (concurrency {concurrency})", total=count)
+    times, failures = {}, []
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="submit") as pool:
+        for future in as_completed([pool.submit(submit, body) for body in bodies]):
+            try:
+                issue_id, started, finished, error = future.result()
+            except DemoError as exc:
+                issue_id, error = None, exc.message
+            if issue_id is None:
+                failures.append(error)
+            else:
+                times[issue_id] = (started, finished)
+            progress.advance(task)
+    return times, failures
+
+
+def wait_notified(api, key, wanted, deadline, progress, concurrency):
+    """``{issue id: sent_at}`` of the first sent assignment_created of each wanted issue.
+
+    Reads new messages with a cursor (``after_id``) so each poll is small; messages
+    seen before they were sent are asked for again by issue."""
+    task = progress.add_task("waiting for departments to be told", total=len(wanted))
+    sent, unsent, cursor = {}, set(), 0
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="poll") as pool:
+        while True:
+            rows = api.get("notify", "/notifications", key=key,
+                           params={"event_type": EVENT, "after_id": cursor, "limit": PAGE})
+            cursor = max([cursor] + [row["id"] for row in rows])
+            _collect(sent, wanted, rows)
+            unsent |= {row["issue_id"] for row in rows if row["issue_id"] in wanted} - set(sent)
+
+            def one(issue_id):
+                return api.get("notify", "/notifications", key=key,
+                               params={"event_type": EVENT, "issue_id": issue_id})
+            for result in pool.map(one, sorted(unsent)):
+                _collect(sent, wanted, result)
+            unsent -= set(sent)
+            progress.update(task, completed=len(sent))
+            if len(sent) == len(wanted) or time.monotonic() >= deadline:
+                return sent
+            if len(rows) < PAGE:
+                time.sleep(POLL_INTERVAL)
+
+
+def _collect(sent, wanted, rows):
+    for row in rows:
+        issue_id = row["issue_id"]
+        if issue_id in wanted and row.get("sent_at"):
+            at = datetime.fromisoformat(row["sent_at"])
+            if issue_id not in sent or at < sent[issue_id]:
+                sent[issue_id] = at
+
+
+def amqp_rates(uri, count):
+    """Messages per second published (confirms off) and consumed back, on a fresh queue."""
+    from kombu import Connection, Consumer, Producer, Queue
+    name = f"lianxin-bench-{uuid.uuid4().hex[:12]}"
+    payload = {"event_id": None, "issue_id": str(uuid.uuid4()), "status": "open", "n": 0}
+    with Connection(uri, connect_timeout=5) as connection:
+        channel = connection.channel()
+        queue = Queue(name, routing_key=name, durable=False, exclusive=True, auto_delete=True)
+        queue(channel).declare()
+        producer = Producer(channel, routing_key=name, serializer="json", auto_declare=False)
+        started = time.perf_counter()
+        for n in range(count):
+            payload["n"] = n
+            producer.publish(payload, routing_key=name)
+        # Published is when the broker holds them all (confirms are off).
+        give_up = time.monotonic() + 120
+        while channel.queue_declare(queue=name, passive=True).message_count < count:
+            if time.monotonic() > give_up:
+                raise DemoError(f"RabbitMQ did not queue {count} messages within 120s")
+            time.sleep(0.005)
+        published = time.perf_counter() - started
+
+        received = [0]
+
+        def on_message(body, message):
+            received[0] += 1
+            message.ack()
+
+        channel.basic_qos(0, 1000, False)
+        started = time.perf_counter()
+        with Consumer(channel, queues=[queue], callbacks=[on_message], accept=["json"]):
+            give_up = time.monotonic() + 120
+            while received[0] < count:
+                if time.monotonic() > give_up:
+                    raise DemoError(f"consumed only {received[0]} of {count} messages in 120s")
+                connection.drain_events(timeout=5)
+        consumed = time.perf_counter() - started
+    return count / published, count / consumed
+
+
+@click.command()
+@click.option("-n", "--issues", default=500, show_default=True, type=click.IntRange(1, 100000),
+              help="How many issues to submit.")
+@click.option("-c", "--concurrency", default=16, show_default=True, type=click.IntRange(1, 256),
+              help="Submissions in flight at once.")
+@click.option("--amqp-messages", default=20000, show_default=True,
+              type=click.IntRange(1, 10_000_000), help="Messages for the raw RabbitMQ rate.")
+@click.pass_obj
+def bench(config, issues, concurrency, amqp_messages):
+    """Measure submission → department-notified throughput and latency, and the
+    raw RabbitMQ rate of the same broker."""
+    console = Console()
+    api = require_services(config, Api(config, pool=concurrency))
+    keys = Keys(config)
+    district = next(s["id"] for s in api.get("routing", "/stations") if s["tier"] == "district")
+    villages = [(str(v["code"]), v["name"]) for t in read_yaml(config["DIRECTORY_FILE"])["towns"]
+                for v in t.get("villages", [])]
+
+    clerk = Clerk(api, keys.district, district, month_now(config).date().isoformat())
+    allowed = DEADLINE_BASE + DEADLINE_PER_ISSUE * issues
+    deadline = time.monotonic() + allowed
+    columns = (SpinnerColumn(), TextColumn("{task.description:<36}"), BarColumn(),
+               MofNCompleteColumn(), TimeElapsedColumn())
+    clerk.start()
+    try:
+        with Progress(*columns, console=console) as progress:
+            times, failures = submissions(api, villages, issues, concurrency, progress)
+            sent = wait_notified(api, keys.district, set(times), deadline, progress, concurrency)
+    finally:
+        clerk.stop()
+
+    done = [i for i in times if i in sent]
+    missing = [i for i in times if i not in sent]
+    first_start = min((s for s, _ in times.values()), default=None)
+    last_submitted = max((f for _, f in times.values()), default=None)
+    table = Table(title="lianxin bench", title_justify="left", show_header=False)
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("issues (N)", f"{issues}")
+    table.add_row("concurrency", f"{concurrency}")
+    if done:
+        last_sent = max(sent[i] for i in done)
+        latencies = sorted((sent[i] - times[i][0]).total_seconds() * 1000 for i in done)
+        wall = (last_sent - first_start).total_seconds()
+        table.add_row("wall time (first submission → last notification)", f"{wall:.2f} s")
+        table.add_row("end-to-end issues/s", f"{len(done) / wall:.1f}")
+    if times:
+        submit_wall = (last_submitted - first_start).total_seconds()
+        table.add_row("submission-only requests/s", f"{len(times) / submit_wall:.1f}")
+    if done:
+        for p in (50, 95, 99):
+            table.add_row(f"latency p{p}", f"{percentile(latencies, p):.0f} ms")
+        table.add_row("latency max", f"{latencies[-1]:.0f} ms")
+    table.add_row("meetings held by the clerk",
+                  f"{clerk.meetings} ({clerk.referred} referrals, {clerk.failures} failed)")
+
+    problems = []
+    if failures:
+        problems.append(f"{len(failures)} of {issues} submissions failed; first: {failures[0]}")
+    if missing:
+        problems.append(f"{len(missing)} of {len(times)} issues had no sent {EVENT} notification "
+                        f"before the deadline ({allowed:.0f}s); "
+                        f"e.g. {', '.join(missing[:5])}")
+        if clerk.last_error:
+            problems.append(f"the clerk's last failure: {clerk.last_error}")
+    if not problems:
+        with console.status(f"RabbitMQ: publishing and consuming {amqp_messages} messages"):
+            publish, consume = amqp_rates(config["AMQP_URI"], amqp_messages)
+        table.add_row(f"RabbitMQ publish, confirms off ({amqp_messages} msgs)",
+                      f"{publish:,.0f} msgs/s")
+        table.add_row(f"RabbitMQ consume, acked ({amqp_messages} msgs)", f"{consume:,.0f} msgs/s")
+    console.print(table)
+    if problems:
+        raise DemoError("\n".join(problems))
