@@ -109,8 +109,12 @@ def publisher(event_type):
     return EVENTS[event_type][0]
 
 
+_SCHEMAS = {name: event_schema() for name, (_, event_schema, _) in EVENTS.items()}
+
+
 def schema(event_type):
-    return EVENTS[event_type][1]()
+    """The (shared, reusable) schema instance of ``event_type``."""
+    return _SCHEMAS[event_type]
 
 
 def subscriptions(service):

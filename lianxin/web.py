@@ -47,9 +47,9 @@ def json_response(payload, status=200):
 class Route(HttpRequestHandler):
     def __init__(self, method, url, body=None, query=None, response=None, status=200,
                  auth=None, summary=None, spec=False, **kwargs):
-        self.body_schema = body
-        self.query_schema = query
-        self.response_schema = response
+        self.body_schema = _schema(body)
+        self.query_schema = _schema(query)
+        self.response_schema = _schema(response)
         self.status = status
         self.auth = tuple(auth or ())
         self.summary = summary
@@ -105,7 +105,7 @@ class Route(HttpRequestHandler):
         if isinstance(result, Response):
             return result
         if self.response_schema is not None:
-            result = _schema(self.response_schema).dump(result)
+            result = self.response_schema.dump(result)
         return json_response(result, self.status)
 
     def response_from_exception(self, exc):
@@ -116,12 +116,13 @@ class Route(HttpRequestHandler):
 
 
 def _schema(schema):
+    """A schema instance, made once per route rather than once per request."""
     return schema() if isinstance(schema, type) else schema
 
 
 def _load(schema, data):
     try:
-        return _schema(schema).load(data)
+        return schema.load(data)
     except ValidationError as exc:
         raise Invalid("invalid request", exc.messages) from None
 
