@@ -68,52 +68,49 @@ def run(config, timeout):
     from lianxin.bus import declare_topology
     _require_broker(config)
     declare_topology(config["AMQP_URI"])
+    stopping = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda number, frame: stopping.append(number))
     procs = {name: subprocess.Popen([sys.executable, "-m", "lianxin", "serve", name],
                                     start_new_session=True)
              for name in configuration.SERVICES}
-    stopping = []
-
-    def stop(signum=None, frame=None):
-        stopping.append(signum)
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
     try:
-        if wait_healthy(config, procs, timeout, stopping):
-            for name in configuration.SERVICES:
-                click.echo(f"{name:<12} {configuration.base_url(config, name, config['HOST'])}")
-            click.echo("Lianxin is running; Ctrl-C stops it.")
+        unhealthy = wait_healthy(config, procs, timeout, stopping)
+        if unhealthy and not stopping:
+            raise click.ClickException(f"not healthy after {timeout}s: {', '.join(unhealthy)}")
+        for name in configuration.SERVICES:
+            click.echo(f"{name:<12} {configuration.base_url(config, name, config['HOST'])}")
+        click.echo("Lianxin is running; Ctrl-C stops it.")
         while not stopping and all(p.poll() is None for p in procs.values()):
             time.sleep(0.2)
     finally:
-        code = shutdown(procs)
-    failed = [n for n, p in procs.items() if p.returncode not in (0, -signal.SIGTERM)]
-    if not stopping or failed:
-        raise click.ClickException(f"stopped because a service exited: {', '.join(failed) or 'unknown'}")
+        shutdown(procs)
+    if not stopping:
+        exited = [name for name, proc in procs.items() if proc.returncode != -signal.SIGTERM]
+        raise click.ClickException(f"stopped because a service exited: {', '.join(exited)}")
     click.echo("stopped")
-    return code
 
 
 def wait_healthy(config, procs, timeout, stopping):
+    """The services not yet answering ``GET /health`` when time ran out or one exited."""
     import requests
     deadline = time.monotonic() + timeout
-    waiting = set(procs)
+    waiting = list(procs)
     while waiting and time.monotonic() < deadline and not stopping:
+        if any(proc.poll() is not None for proc in procs.values()):
+            break
         for name in list(waiting):
-            if procs[name].poll() is not None:
-                return False
             try:
-                url = configuration.base_url(config, name) + "/health"
-                if requests.get(url, timeout=1).status_code == 200:
-                    waiting.discard(name)
+                if requests.get(configuration.base_url(config, name) + "/health", timeout=1).ok:
+                    waiting.remove(name)
             except requests.RequestException:
                 pass
         time.sleep(0.2)
-    if waiting and not stopping:
-        click.echo(f"not healthy after {timeout}s: {', '.join(sorted(waiting))}", err=True)
-    return not waiting
+    return waiting
 
 
 def shutdown(procs, grace=15):
+    """Ask every service to stop; kill what has not stopped after ``grace`` seconds."""
     for proc in procs.values():
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -124,7 +121,6 @@ def shutdown(procs, grace=15):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    return 0
 
 
 def _require_broker(config):

@@ -7,7 +7,6 @@ produce each service's OpenAPI document.
 """
 import json
 import logging
-import re
 from dataclasses import dataclass
 
 from marshmallow import ValidationError

@@ -2,7 +2,7 @@
 import uuid
 from sqlalchemy import select
 
-from lianxin.errors import ApiError, Forbidden, NotFound
+from lianxin.errors import ApiError, Forbidden, Invalid, NotFound
 from services.routing import domain
 from services.routing.models import IssueRow, MeetingRow, StepRow
 
@@ -93,6 +93,23 @@ def on_assignment(unit, event, *, action, ladder):
     if row.department != event["department"] or row.status != "referred":
         return  # an assignment superseded by a later referral
     act_on(unit, row, action, ladder, note=event["note"])
+
+
+def referral_asks(session, decisions):
+    """What to ask departments for each referral: its category and named departments."""
+    return {index: {"category": load(session, d["issue_id"]).category,
+                    "department": d.get("department"), "cooperating": d["cooperating"]}
+            for index, d in enumerate(decisions) if d["action"] == "refer"}
+
+
+def checked_referrals(asks, answers):
+    """Departments' answers by decision index, or ``Invalid`` naming each bad decision."""
+    answered = dict(zip(asks, answers))
+    errors = {f"decisions.{i}": a["errors"] for i, a in answered.items() if a.get("errors")}
+    if errors:
+        raise Invalid("unknown department in a referral", errors)
+    return {i: {"department": a["department"], "cooperating": a["cooperating"]}
+            for i, a in answered.items()}
 
 
 def hold_meeting(unit, meeting, referrals, ladder):

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from lianxin.bus import subscribe
 from lianxin.config import read_yaml
 from lianxin.db import Database
-from lianxin.errors import Invalid
+from lianxin.errors import Forbidden, NotFound
 from lianxin.reference import Reference, call
 from lianxin.service import BaseService
 from lianxin.web import route
@@ -90,8 +90,11 @@ class RoutingService(BaseService):
            response=schemas.IssueOut(many=True), auth=ISSUE_HOLDERS,
            summary="The issues a station holds")
     def station_issues(self, request, station_id, caller, query):
+        if station_id not in self.ladder.stations:
+            raise NotFound(f"no station {station_id}", {"station_id": ["not found"]})
         if caller.role == "station" and caller.id != station_id:
-            raise Invalid.field("station_id", "a station sees only its own issues")
+            raise Forbidden("a station sees only its own issues",
+                            {"station_id": ["not the caller's station"]})
         with self.db.reading() as session:
             return app.station_issues(session, station_id, query.get("status"))
 
@@ -124,7 +127,10 @@ class RoutingService(BaseService):
     @route("POST", "/meetings", body=schemas.MeetingIn, response=schemas.MeetingOut,
            status=201, auth=("district",), summary="Record a month-end meeting's decisions")
     def meeting(self, request, caller, body):
-        referrals = self._referrals(body["decisions"])
+        with self.db.reading() as session:
+            asks = app.referral_asks(session, body["decisions"])
+        answers = call(self.departments.referrals, list(asks.values())) if asks else []
+        referrals = app.checked_referrals(asks, answers)
         with self.db.transaction() as unit:
             return app.hold_meeting(unit, body, referrals, self.ladder)
 
@@ -137,23 +143,6 @@ class RoutingService(BaseService):
         if query["format"] == "csv":
             return csv_response(items, f"ledger-{query['month']}.csv")
         return {"month": query["month"], "summary": ledger.summarize(items), "items": items}
-
-    def _referrals(self, decisions):
-        """Lead and cooperating departments of each referral, checked by departments."""
-        asks = {i: {"category": None, "department": d.get("department"),
-                    "cooperating": d["cooperating"], "issue_id": str(d["issue_id"])}
-                for i, d in enumerate(decisions) if d["action"] == "refer"}
-        if not asks:
-            return {}
-        with self.db.reading() as session:
-            for ask in asks.values():
-                ask["category"] = app.load(session, ask["issue_id"]).category
-        answers = call(self.departments.referrals, list(asks.values()))
-        errors = {f"decisions.{i}": a["errors"] for i, a in zip(asks, answers) if a.get("errors")}
-        if errors:
-            raise Invalid("unknown department in a referral", errors)
-        return {i: {"department": a["department"], "cooperating": a["cooperating"]}
-                for i, a in zip(asks, answers)}
 
 
 def csv_response(items, filename):
