@@ -60,13 +60,17 @@ def claim(db, ids):
 def deliver(db, rows, channels, contact):
     """Send each claimed notification and record the outcome; failures are retried later."""
     for row in rows:
+        address = None
         try:
             address = _address(row, contact)
             channels[row.channel].send(address, SUBJECT, row.body, {
                 "notification_id": row.id, "issue_id": row.issue_id, "event": row.event_type,
                 "recipient": f"{row.recipient_kind}:{row.recipient_id}"})
         except Exception as exc:
-            _finish(db, row, error=f"{type(exc).__name__}: {exc}"[:2000])
+            error = f"{type(exc).__name__}: {exc}"
+            if address:  # the address is the owner's to keep, not this service's
+                error = error.replace(address, "<address>")
+            _finish(db, row, error=error[:2000])
             log.warning("notification %s via %s failed (%s)", row.id, row.channel,
                         type(exc).__name__)
         else:
