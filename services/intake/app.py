@@ -70,6 +70,13 @@ def load(session, issue_id, lock=False):
     return row
 
 
+def find(session, tracking_no):
+    row = session.execute(select(IssueRow).where(IssueRow.tracking_no == tracking_no)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no issue {tracking_no}", {"tracking_no": ["not found"]})
+    return row
+
+
 def view(session, issue_id):
     """What the voter sees: where the issue is, and every step it took."""
     row = load(session, issue_id)

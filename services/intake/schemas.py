@@ -70,3 +70,7 @@ class IssueOut(Schema):
 class FeedbackIn(Schema):
     rating = fields.String(required=True, validate=validate.OneOf(RATINGS))
     comment = fields.String(validate=validate.Length(max=2000))
+
+
+class TrackingQuery(Schema):
+    tracking_no = fields.String(required=True, validate=validate.Length(min=1, max=32))

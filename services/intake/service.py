@@ -29,6 +29,12 @@ class IntakeService(BaseService):
         with self.db.transaction() as unit:
             return app.submit(unit, body, placement, self.config_prefix())
 
+    @route("GET", "/issues", query=schemas.TrackingQuery, response=schemas.IssueOut,
+           summary="Look an issue up by the tracking number the voter was given")
+    def by_tracking_no(self, request, query):
+        with self.db.reading() as session:
+            return app.view(session, app.find(session, query["tracking_no"]).id)
+
     @route("GET", "/issues/<issue_id>", response=schemas.IssueOut,
            summary="Status, place and timeline of an issue")
     def issue(self, request, issue_id):

@@ -11,10 +11,10 @@ log = logging.getLogger(__name__)
 SUBJECT = "连心桥 · 人大代表联系群众"
 
 
-def queue_messages(unit, event, *, event_type, templates, default_channel):
+def queue_messages(unit, event, *, event_type, templates, department_names, default_channel):
     """One pending notification per recipient the templates name for this event."""
     rows = []
-    for message in domain.messages(event_type, event, {}, templates):
+    for message in domain.messages(event_type, event, templates, department_names):
         preference = unit.session.get(Preference, (message.recipient_kind, message.recipient_id))
         rows.append(NotificationRow(
             issue_id=str(event["issue_id"]), event_id=str(event["event_id"]),

@@ -26,10 +26,12 @@ def render(template, context):
     return Formatter().vformat(template, (), _Blank(context)).strip()
 
 
-def messages(event_type, event, issue, templates):
+def messages(event_type, event, templates, department_names=None):
     """Everyone ``templates`` names for ``event_type``, with their rendered message."""
     names = templates.get("names", {})
-    context = {**{k: v for k, v in event.items() if v is not None}, **issue,
+    department = event.get("department")
+    context = {**{k: v for k, v in event.items() if v is not None},
+               "department_name": (department_names or {}).get(department, department),
                "tier_name": names.get("tier", {}).get(event.get("tier"), event.get("tier")),
                "reason_name": names.get("reason", {}).get(event.get("reason"), event.get("reason")),
                "rating_name": names.get("rating", {}).get(event.get("rating"), event.get("rating"))}

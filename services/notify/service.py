@@ -23,7 +23,9 @@ CONTACT_OWNER = {"voter": "intake", "station": "routing", "representative": "rou
 
 def load_settings(config):
     notify = config["NOTIFY"]
+    departments = read_yaml(config["DIRECTORY_FILE"])["departments"]
     return {"templates": read_yaml(config["TEMPLATES_FILE"]), "channels": channels.from_config(notify),
+            "department_names": {d["code"]: d["name"] for d in departments},
             "default_channel": notify["default_channel"], "max_attempts": int(notify["max_attempts"])}
 
 
@@ -70,6 +72,7 @@ class NotifyService(BaseService):
 def notify(service, event_type, payload):
     queued = service.db.consume(event_type, payload, app.queue_messages, event_type=event_type,
                                 templates=service.settings["templates"],
+                                department_names=service.settings["department_names"],
                                 default_channel=service.settings["default_channel"])
     service.deliver(app.claim(service.db, queued or []))
 

@@ -52,6 +52,9 @@ def test_escalated_village_to_district_referred_completed_and_closed(lx):
     assert told(lx, issue["id"], "issue_routed", "station")["recipient_id"] == VILLAGE_STATION
     receipt = told(lx, issue["id"], "issue_submitted", "voter")
     assert issue["tracking_no"] in receipt["body"]
+    by_number = lx.call("intake", "GET", "/issues", params={"tracking_no": issue["tracking_no"]})
+    assert by_number.json()["status"] == "closed"
+    assert "区交通运输局" in told(lx, issue["id"], "issue_referred", "voter")["body"]
 
 
 def test_solved_on_the_spot_at_a_visit_awaits_feedback_then_closes(lx):

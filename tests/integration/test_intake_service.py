@@ -5,7 +5,7 @@ import pytest
 
 from lianxin import contracts
 from services.intake.service import IntakeService
-from tests.integration.conftest import FakeRouting
+from tests.integration.conftest import FakeRouting, auth
 from tests.support.broker import send, wait_until
 from tests.support.databases import query
 
@@ -86,6 +86,8 @@ def test_a_malformed_event_is_kept_as_a_dead_letter_and_the_service_carries_on(i
     dead = wait_until(lambda: rows(container, "select event_type, error from dead_letters"))
     assert dead[0][0] == "issue_routed" and "invalid" in dead[0][1]
     assert http.get(f"{url}/health").status_code == 200
+    listed = http.get(f"{url}/dead-letters", headers=auth("district")).json()
+    assert listed[0]["event_type"] == "issue_routed" and "surprise" in listed[0]["payload"]
 
 
 def test_the_contact_rpc_is_the_only_way_out_for_the_voters_details(intake, http):
