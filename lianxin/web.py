@@ -43,6 +43,11 @@ def json_response(payload, status=200):
                     mimetype="application/json")
 
 
+def csv_response(text, filename):
+    return Response(text, mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
 class Route(HttpRequestHandler):
     def __init__(self, method, url, body=None, query=None, response=None, status=200,
                  auth=None, summary=None, spec=False, **kwargs):

@@ -58,7 +58,10 @@ def assignments(session, department, status=None, issue_id=None):
     return session.execute(query.order_by(AssignmentRow.created_at)).scalars().all()
 
 
-def steps(session, assignment_id):
-    return session.execute(select(AssignmentStepRow)
-                           .where(AssignmentStepRow.assignment_id == assignment_id)
-                           .order_by(AssignmentStepRow.id)).scalars().all()
+def detail(session, assignment_id, department):
+    """One of the department's assignments with every step it took."""
+    row = load(session, assignment_id, department)
+    steps = session.execute(select(AssignmentStepRow)
+                            .where(AssignmentStepRow.assignment_id == row.id)
+                            .order_by(AssignmentStepRow.id)).scalars().all()
+    return {**{c.name: getattr(row, c.name) for c in row.__table__.columns}, "steps": steps}

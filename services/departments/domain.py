@@ -28,6 +28,12 @@ class Catalog:
             raise ValueError(f"categories map to unknown departments: {sorted(unknown)}")
         return cls(departments, category_map)
 
+    def listing(self):
+        """Every department with the categories it takes by default."""
+        return [{"code": d.code, "name": d.name,
+                 "categories": [c for c, code in self.category_map.items() if code == d.code]}
+                for d in self.departments.values()]
+
 
 def referral(catalog, *, category, department=None, cooperating=()):
     """The lead (defaulting from the category) and cooperating departments, or errors."""

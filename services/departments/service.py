@@ -41,9 +41,7 @@ class DepartmentsService(BaseService):
     @route("GET", "/departments", response=schemas.DepartmentOut(many=True),
            summary="Every department and the categories it takes by default")
     def departments(self, request):
-        return [{"code": d.code, "name": d.name,
-                 "categories": [c for c, code in self.catalog.category_map.items() if code == d.code]}
-                for d in self.catalog.departments.values()]
+        return self.catalog.listing()
 
     @route("GET", "/assignments", query=schemas.AssignmentsQuery,
            response=schemas.AssignmentOut(many=True), auth=DEPARTMENT,
@@ -56,9 +54,7 @@ class DepartmentsService(BaseService):
            auth=DEPARTMENT, summary="One assignment and its history")
     def assignment(self, request, assignment_id, caller):
         with self.db.reading() as session:
-            row = app.load(session, assignment_id, caller.id)
-            return {**{c.name: getattr(row, c.name) for c in row.__table__.columns},
-                    "steps": app.steps(session, row.id)}
+            return app.detail(session, assignment_id, caller.id)
 
     @route("POST", "/assignments/<assignment_id>/accept", body=schemas.AcceptIn,
            response=schemas.AssignmentOut, auth=DEPARTMENT, summary="Take the assignment (签收)")

@@ -4,6 +4,7 @@ import logging
 from sqlalchemy import select, update
 
 from lianxin.db import utcnow
+from lianxin.errors import Invalid
 from services.notify import domain
 from services.notify.models import NotificationRow, Preference
 
@@ -108,6 +109,8 @@ def release_stuck(db, older_than):
 
 
 def set_preference(unit, kind, recipient_id, channel):
+    if kind not in domain.RECIPIENT_FIELDS:
+        raise Invalid.field("kind", f"must be one of {', '.join(domain.RECIPIENT_FIELDS)}")
     unit.session.merge(Preference(recipient_kind=kind, recipient_id=recipient_id, channel=channel))
     return {"recipient_kind": kind, "recipient_id": recipient_id, "channel": channel}
 

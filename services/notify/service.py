@@ -6,13 +6,11 @@ from nameko.timer import timer
 
 from lianxin.bus import add_handlers
 from lianxin.config import read_yaml
-from lianxin.errors import Invalid
 from lianxin.db import Database
 from lianxin.reference import Reference, call
 from lianxin.service import BaseService
 from lianxin.web import route
 from services.notify import app, channels, schemas
-from services.notify.domain import RECIPIENT_FIELDS
 from services.notify.models import Base
 
 MIGRATIONS = "services/notify/migrations"
@@ -53,8 +51,6 @@ class NotifyService(BaseService):
            response=schemas.PreferenceOut, auth=("district",),
            summary="Choose the channel a recipient is reached by")
     def preference(self, request, kind, recipient_id, caller, body):
-        if kind not in RECIPIENT_FIELDS:
-            raise Invalid.field("kind", f"must be one of {', '.join(RECIPIENT_FIELDS)}")
         with self.db.transaction() as unit:
             return app.set_preference(unit, kind, recipient_id, body["channel"])
 

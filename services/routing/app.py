@@ -139,6 +139,15 @@ def history(session, issue_id):
     return row, steps
 
 
+def check_station_access(caller, station_id, ladder):
+    """A station sees its own issues; the district office sees any station's."""
+    if station_id not in ladder.stations:
+        raise NotFound(f"no station {station_id}", {"station_id": ["not found"]})
+    if caller.role == "station" and caller.id != station_id:
+        raise Forbidden("a station sees only its own issues",
+                        {"station_id": ["not the caller's station"]})
+
+
 def station_issues(session, station_id, status=None):
     query = select(IssueRow).where(IssueRow.station_id == station_id)
     if status:

@@ -95,6 +95,17 @@ def check_origin(*, village_code, station_id, representative_id, category, ladde
     return errors
 
 
+def locate(*, village_code, station_id, representative_id, category, ladder, rules):
+    """Where a submission starts, ``{tier, station_id}``, or ``{errors}`` by field."""
+    errors = check_origin(village_code=village_code, station_id=station_id,
+                          representative_id=representative_id, category=category, ladder=ladder)
+    if errors:
+        return {"errors": errors}
+    station = start_station(category=category, village_code=village_code,
+                            station_id=station_id, ladder=ladder, rules=rules)
+    return {"tier": station.tier, "station_id": station.id}
+
+
 def decide(issue, action, ladder, **params):
     """Apply ``action`` to ``issue``: the changed issue and the event that records it."""
     transition = TRANSITIONS[action]
@@ -158,7 +169,8 @@ def feedback_action(rating):
 def event_fields(decision):
     """The event payload of a decision: where the issue is now, plus the step's data."""
     issue = decision.issue
-    data = {"tracking_no": issue.tracking_no, "title": issue.title, "version": issue.version, "status": issue.status, "tier": issue.tier,
+    data = {"tracking_no": issue.tracking_no, "title": issue.title, "version": issue.version,
+            "status": issue.status, "tier": issue.tier,
             "station_id": issue.station_id, "representative_id": issue.representative_id,
             "department": issue.department, **decision.data}
     return {k: v for k, v in data.items() if v is not None or k in ("department",)}

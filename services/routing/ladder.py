@@ -44,6 +44,15 @@ class Ladder:
     def parent(self, station_id):
         return self.stations[self.stations[station_id].parent_id]
 
+    def contact(self, kind, id):
+        """Where notify reaches a station or representative, or None if unknown."""
+        if kind == "station" and id in self.stations:
+            return {"email": self.stations[id].email, "webhook": self.stations[id].webhook}
+        if kind == "representative" and id in self.representatives:
+            rep = self.representatives[id]
+            return {"email": rep.email, "phone": rep.phone}
+        return None
+
     def town_of(self, station_id):
         station = self.stations[station_id]
         while station.tier != "town":

@@ -3,13 +3,12 @@
 An issue is on month M's ledger if it was received before M ended and was not
 closed before M began: the ledger keeps every item until it is written off.
 """
+import csv
+import io
 from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import re
-
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DIMENSIONS = ("tier", "station_id", "category", "department", "status")
 
 
@@ -29,3 +28,16 @@ def summarize(items):
     """Counts of the items by each ledger dimension, plus the total."""
     counts = {f"by_{d.removesuffix('_id')}": Counter(i[d] or "-" for i in items) for d in DIMENSIONS}
     return {"total": len(items), **{k: dict(sorted(v.items())) for k, v in counts.items()}}
+
+
+CSV_FIELDS = ("tracking_no", "id", "status", "tier", "station_id", "category", "department",
+              "title", "received_at", "closed_at")
+
+
+def to_csv(items):
+    """The ledger's items as CSV text, one row per issue."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(items)
+    return buffer.getvalue()

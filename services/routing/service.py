@@ -1,17 +1,14 @@
 """Routing service: the ladder, where each issue sits, escalation, meetings, ledger."""
-import csv
-import io
+from dataclasses import dataclass
 
 from nameko.rpc import RpcProxy, rpc
-from werkzeug.wrappers import Response
 
 from lianxin.bus import subscribe
 from lianxin.config import read_yaml
 from lianxin.db import Database
-from lianxin.errors import Forbidden, NotFound
 from lianxin.reference import Reference, call
 from lianxin.service import BaseService
-from lianxin.web import route
+from lianxin.web import csv_response, route
 from services.routing import app, domain, ladder as ladders, ledger, schemas
 from services.routing.models import Base
 
@@ -19,27 +16,33 @@ MIGRATIONS = "services/routing/migrations"
 ISSUE_HOLDERS = ("station", "district")
 
 
-def load_reference(config):
-    return (ladders.from_directory(read_yaml(config["DIRECTORY_FILE"])),
-            domain.Rules.from_file(read_yaml(config["RULES_FILE"])),
-            config["TIMEZONE"])
+@dataclass(frozen=True)
+class Setup:
+    ladder: ladders.Ladder
+    rules: domain.Rules
+    timezone: str
+
+
+def load_setup(config):
+    return Setup(ladders.from_directory(read_yaml(config["DIRECTORY_FILE"])),
+                 domain.Rules.from_file(read_yaml(config["RULES_FILE"])), config["TIMEZONE"])
 
 
 class RoutingService(BaseService):
     name = "routing"
     db = Database(Base, MIGRATIONS)
-    reference = Reference(load_reference)
+    setup = Reference(load_setup)
     departments = RpcProxy("departments")
 
     @property
     def ladder(self):
-        return self.reference[0]
+        return self.setup.ladder
 
     # events -------------------------------------------------------------------
     @subscribe("issue_submitted")
     def on_issue_submitted(self, payload):
-        ladder, rules, _ = self.reference
-        self.db.consume("issue_submitted", payload, app.place_issue, ladder=ladder, rules=rules)
+        self.db.consume("issue_submitted", payload, app.place_issue, ladder=self.ladder,
+                        rules=self.setup.rules)
 
     @subscribe("feedback_received")
     def on_feedback_received(self, payload):
@@ -59,26 +62,14 @@ class RoutingService(BaseService):
     @rpc
     def locate(self, village_code, station_id=None, representative_id=None, category=None):
         """Where a submission starts: ``{tier, station_id}``, or ``{errors}``."""
-        ladder, rules, _ = self.reference
-        errors = domain.check_origin(village_code=village_code, station_id=station_id,
-                                     representative_id=representative_id, category=category,
-                                     ladder=ladder)
-        if errors:
-            return {"errors": errors}
-        station = domain.start_station(category=category, village_code=village_code,
-                                       station_id=station_id, ladder=ladder, rules=rules)
-        return {"tier": station.tier, "station_id": station.id}
+        return domain.locate(village_code=village_code, station_id=station_id,
+                             representative_id=representative_id, category=category,
+                             ladder=self.ladder, rules=self.setup.rules)
 
     @rpc
     def contact(self, kind, id):
         """Where to reach a station or representative: ``{email, webhook, phone}``."""
-        if kind == "station" and id in self.ladder.stations:
-            station = self.ladder.stations[id]
-            return {"email": station.email, "webhook": station.webhook}
-        if kind == "representative" and id in self.ladder.representatives:
-            rep = self.ladder.representatives[id]
-            return {"email": rep.email, "phone": rep.phone}
-        return None
+        return self.ladder.contact(kind, id)
 
     # http ---------------------------------------------------------------------
     @route("GET", "/stations", response=schemas.StationOut(many=True),
@@ -90,11 +81,7 @@ class RoutingService(BaseService):
            response=schemas.IssueOut(many=True), auth=ISSUE_HOLDERS,
            summary="The issues a station holds")
     def station_issues(self, request, station_id, caller, query):
-        if station_id not in self.ladder.stations:
-            raise NotFound(f"no station {station_id}", {"station_id": ["not found"]})
-        if caller.role == "station" and caller.id != station_id:
-            raise Forbidden("a station sees only its own issues",
-                            {"station_id": ["not the caller's station"]})
+        app.check_station_access(caller, station_id, self.ladder)
         with self.db.reading() as session:
             return app.station_issues(session, station_id, query.get("status"))
 
@@ -137,20 +124,9 @@ class RoutingService(BaseService):
     @route("GET", "/ledger", query=schemas.LedgerQuery, response=schemas.LedgerOut,
            auth=("district",), summary="The monthly classified ledger (JSON or CSV)")
     def ledger(self, request, caller, query):
-        start, end = ledger.month_bounds(query["month"], self.reference[2])
+        start, end = ledger.month_bounds(query["month"], self.setup.timezone)
         with self.db.reading() as session:
             items = app.ledger_items(session, start, end)
         if query["format"] == "csv":
-            return csv_response(items, f"ledger-{query['month']}.csv")
+            return csv_response(ledger.to_csv(items), f"ledger-{query['month']}.csv")
         return {"month": query["month"], "summary": ledger.summarize(items), "items": items}
-
-
-def csv_response(items, filename):
-    buffer = io.StringIO()
-    fields = ("tracking_no", "id", "status", "tier", "station_id", "category", "department",
-              "title", "received_at", "closed_at")
-    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(items)
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
