@@ -6,9 +6,9 @@ dropped because its consumer has not started yet.
 """
 from kombu import Connection, Queue
 from nameko.amqp.publish import Publisher
-from nameko.events import event_handler, get_event_exchange
+from nameko.events import get_event_exchange
 
-from lianxin.contracts import EVENTS, handler_name, publisher, subscriptions
+from lianxin.contracts import EVENTS, handler_name, publisher
 
 
 def queue_name(event_type, consumer):
@@ -39,19 +39,3 @@ def event_publisher(amqp_uri, service):
     exchange = get_event_exchange(service, {})
     return Publisher(amqp_uri, exchange=exchange, declare=[exchange], serializer="json",
                      use_confirms=True)
-
-
-def subscribe(event_type):
-    """``event_handler`` for ``event_type`` from whichever service publishes it."""
-    return event_handler(publisher(event_type), event_type)
-
-
-def add_handlers(service_cls, handle):
-    """Give ``service_cls`` one handler per event it subscribes to in the contract,
-    each calling ``handle(service, event_type, payload)``."""
-    for event_type in subscriptions(service_cls.name):
-        def handler(self, payload, event_type=event_type):
-            handle(self, event_type, payload)
-        handler.__name__ = handler_name(event_type)
-        setattr(service_cls, handler.__name__, subscribe(event_type)(handler))
-    return service_cls

@@ -226,9 +226,12 @@ class Database(DependencyProvider):
         return result
 
     def keep_dead_letter(self, event_type, payload, error):
+        """Store an event that could not be handled, as received, with the reason."""
+        if not isinstance(payload, str):
+            payload = json.dumps(payload, ensure_ascii=False, default=str)
         with self.transaction() as unit:
             unit.session.execute(insert(self.dead_letters).values(
-                event_type=event_type, payload=json.dumps(payload, ensure_ascii=False, default=str),
+                event_type=event_type, payload=payload,
                 error=error[:4000], received_at=unit.now))
 
     def relay(self):

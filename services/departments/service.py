@@ -1,7 +1,7 @@
 """Departments service: the category map, assignments and their lifecycle."""
 from nameko.rpc import rpc
 
-from lianxin.bus import subscribe
+from lianxin.handlers import subscribe
 from lianxin.config import read_yaml
 from lianxin.db import Database
 from lianxin.reference import Reference

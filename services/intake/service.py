@@ -2,7 +2,7 @@
 and the voter-facing timeline."""
 from nameko.rpc import RpcProxy, rpc
 
-from lianxin.bus import add_handlers
+from lianxin.handlers import add_handlers
 from lianxin.db import Database
 from lianxin.errors import Invalid
 from lianxin.reference import call

@@ -4,7 +4,7 @@ from datetime import timedelta
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from lianxin.bus import add_handlers
+from lianxin.handlers import add_handlers
 from lianxin.config import read_yaml
 from lianxin.db import Database
 from lianxin.reference import Reference, call

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from nameko.rpc import RpcProxy, rpc
 
-from lianxin.bus import subscribe
+from lianxin.handlers import subscribe
 from lianxin.config import read_yaml
 from lianxin.db import Database
 from lianxin.reference import Reference, call

@@ -6,7 +6,7 @@ import pytest
 from lianxin import contracts
 from services.intake.service import IntakeService
 from tests.integration.conftest import FakeRouting, auth
-from tests.support.broker import send, wait_until
+from tests.support.broker import send, send_raw, wait_until
 from tests.support.databases import query
 
 pytestmark = pytest.mark.integration
@@ -88,6 +88,20 @@ def test_a_malformed_event_is_kept_as_a_dead_letter_and_the_service_carries_on(i
     assert http.get(f"{url}/health").status_code == 200
     listed = http.get(f"{url}/dead-letters", headers=auth("district")).json()
     assert listed[0]["event_type"] == "issue_routed" and "surprise" in listed[0]["payload"]
+
+
+def test_an_undecodable_message_is_kept_as_a_dead_letter_not_dropped(intake, amqp_uri, http):
+    container, url = intake
+    send_raw(amqp_uri, "routing", "issue_routed", "{broken", "application/json")
+    send_raw(amqp_uri, "routing", "issue_routed", "plain words", "text/plain")
+    dead = wait_until(lambda: (rows := rows_of(container)) and len(rows) == 2 and rows)
+    assert {payload for _, payload, _ in dead} == {"{broken", "plain words"}
+    assert all("undecodable" in error for _, _, error in dead)
+    assert http.get(f"{url}/health").status_code == 200
+
+
+def rows_of(container):
+    return rows(container, "select event_type, payload, error from dead_letters")
 
 
 def test_the_contact_rpc_is_the_only_way_out_for_the_voters_details(intake, http):

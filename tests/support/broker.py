@@ -77,3 +77,12 @@ def wait_until(condition, timeout=10, interval=0.05, message="condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"{message} not met within {timeout}s")
         time.sleep(interval)
+
+
+def send_raw(uri, source, event_type, body, content_type):
+    """Publish a body that is not a JSON event at all."""
+    with Connection(uri) as connection:
+        exchange = Exchange(f"{source}.events", type="topic", durable=True)
+        connection.Producer().publish(body, exchange=exchange, routing_key=event_type,
+                                      content_type=content_type, content_encoding="utf-8",
+                                      declare=[exchange])

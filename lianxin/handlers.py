@@ -1,0 +1,41 @@
+"""Event handlers: one per subscribed event, and none that lets a message vanish.
+
+nameko acks and drops a message whose body cannot be decoded (kombu only logs it).
+Our handlers' queue consumer keeps such a message in the service's dead-letter
+table with the decoding error instead.
+"""
+from nameko.events import EventHandler
+from nameko.messaging import QueueConsumer
+
+from lianxin.contracts import handler_name, publisher, subscriptions
+from lianxin.db import Database
+
+
+class KeepingQueueConsumer(QueueConsumer):
+    def on_decode_error(self, message, exc):
+        event_type = message.delivery_info.get("routing_key", "?")
+        body = message.body.decode("utf-8", "replace") if isinstance(message.body, bytes) \
+            else str(message.body)
+        database = next(d for d in self.container.dependencies if isinstance(d, Database))
+        database.keep_dead_letter(event_type, body, f"undecodable ({message.content_type}): {exc!r}")
+        message.ack()
+
+
+class KeepingEventHandler(EventHandler):
+    queue_consumer = KeepingQueueConsumer()
+
+
+def subscribe(event_type):
+    """Handle ``event_type`` from whichever service the contract says publishes it."""
+    return KeepingEventHandler.decorator(publisher(event_type), event_type)
+
+
+def add_handlers(service_cls, handle):
+    """Give ``service_cls`` one handler per event it subscribes to in the contract,
+    each calling ``handle(service, event_type, payload)``."""
+    for event_type in subscriptions(service_cls.name):
+        def handler(self, payload, event_type=event_type):
+            handle(self, event_type, payload)
+        handler.__name__ = handler_name(event_type)
+        setattr(service_cls, handler.__name__, subscribe(event_type)(handler))
+    return service_cls
