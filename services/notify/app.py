@@ -13,19 +13,20 @@ SUBJECT = "连心桥 · 人大代表联系群众"
 
 
 def queue_messages(unit, event, *, event_type, templates, department_names, default_channel):
-    """One pending notification per recipient the templates name for this event."""
+    """One notification per recipient the templates name for this event, claimed
+    ('sending') for the worker that queued it to send straight after commit."""
     rows = []
     for message in domain.messages(event_type, event, templates, department_names):
         preference = unit.session.get(Preference, (message.recipient_kind, message.recipient_id))
         rows.append(NotificationRow(
             issue_id=str(event["issue_id"]), event_id=str(event["event_id"]),
             event_type=event_type, recipient_kind=message.recipient_kind,
-            recipient_id=message.recipient_id, body=message.body, status="pending", attempts=0,
+            recipient_id=message.recipient_id, body=message.body, status="sending", attempts=0,
             channel=preference.channel if preference else default_channel,
             created_at=unit.now, next_attempt_at=unit.now))
     unit.session.add_all(rows)
     unit.session.flush()
-    return [row.id for row in rows]
+    return rows
 
 
 def claim_due(db, max_attempts, limit=100):
@@ -59,23 +60,36 @@ def claim(db, ids):
 
 
 def deliver(db, rows, channels, contact):
-    """Send each claimed notification and record the outcome; failures are retried later."""
-    for row in rows:
-        address = None
-        try:
-            address = _address(row, contact)
-            channels[row.channel].send(address, SUBJECT, row.body, {
-                "notification_id": row.id, "issue_id": row.issue_id, "event": row.event_type,
-                "recipient": f"{row.recipient_kind}:{row.recipient_id}"})
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            if address:  # the address is the owner's to keep, not this service's
-                error = error.replace(address, "<address>")
-            _finish(db, row, error=error[:2000])
-            log.warning("notification %s via %s failed (%s)", row.id, row.channel,
-                        type(exc).__name__)
-        else:
-            _finish(db, row)
+    """Send each claimed notification, then record every outcome in one transaction;
+    failures are retried later by the sweep."""
+    outcomes = {row.id: _send(row, channels, contact) for row in rows}
+    if not outcomes:
+        return
+    with db.transaction() as unit:
+        for stored in unit.session.execute(select(NotificationRow).where(
+                NotificationRow.id.in_(outcomes))).scalars():
+            error = outcomes[stored.id]
+            stored.attempts += 1
+            if error is None:
+                stored.status, stored.sent_at, stored.last_error = "sent", unit.now, None
+            else:
+                stored.status, stored.last_error = "failed", error
+                stored.next_attempt_at = domain.retry_at(stored.attempts, unit.now)
+
+
+def _send(row, channels, contact):
+    """None once sent, else why not (never with the recipient's address in it)."""
+    address = None
+    try:
+        address = _address(row, contact)
+        channels[row.channel].send(address, SUBJECT, row.body, {
+            "notification_id": row.id, "issue_id": row.issue_id, "event": row.event_type,
+            "recipient": f"{row.recipient_kind}:{row.recipient_id}"})
+    except Exception as exc:
+        log.warning("notification %s via %s failed (%s)", row.id, row.channel, type(exc).__name__)
+        error = f"{type(exc).__name__}: {exc}"
+        return (error.replace(address, "<address>") if address else error)[:2000]
+    return None
 
 
 def _address(row, contact):
@@ -86,17 +100,6 @@ def _address(row, contact):
     if not details.get(field):
         raise LookupError(f"{row.recipient_kind} {row.recipient_id} has no {field}")
     return details[field]
-
-
-def _finish(db, row, error=None):
-    with db.transaction() as unit:
-        stored = unit.session.get(NotificationRow, row.id)
-        stored.attempts += 1
-        if error is None:
-            stored.status, stored.sent_at, stored.last_error = "sent", unit.now, None
-        else:
-            stored.status, stored.last_error = "failed", error
-            stored.next_attempt_at = domain.retry_at(stored.attempts, unit.now)
 
 
 def release_stuck(db, older_than):

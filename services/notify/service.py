@@ -37,6 +37,7 @@ class NotifyService(BaseService):
 
     @timer(interval=SWEEP_SECONDS)
     def retry_due(self):
+        """Send what failed and is due again, and what a stopped worker left claimed."""
         app.release_stuck(self.db, timedelta(minutes=5))
         self.deliver_due()
 
@@ -70,7 +71,7 @@ def notify(service, event_type, payload):
                                 templates=service.settings["templates"],
                                 department_names=service.settings["department_names"],
                                 default_channel=service.settings["default_channel"])
-    service.deliver(app.claim(service.db, queued or []))
+    service.deliver(queued or [])
 
 
 add_handlers(NotifyService, notify)
