@@ -3,6 +3,8 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
@@ -14,17 +16,25 @@ from tests.support.databases import fresh
 ENV_NAMES = {"intake": "INTAKE", "routing": "ROUTING", "departments": "DEPARTMENTS", "notify": "NOTIFY"}
 
 
+@dataclass
+class System:
+    urls: dict          # service name -> base URL
+    databases: dict     # service name -> database URL
+    logs: Path          # folder of each service's log and the notifications log
+
+
 @pytest.fixture(scope="module")
 def system(amqp_uri, tmp_path_factory):
-    """Base URLs of the four running services; their logs are printed if one fails."""
+    """The four services running as processes; their logs are printed if one fails."""
     workdir = tmp_path_factory.mktemp("system")
     env = {**os.environ, "AMQP_URI": amqp_uri, "RELAY_INTERVAL": "0.5",
            "NOTIFY_LOG_FILE": str(workdir / "notifications.log")}
-    urls = {}
+    urls, databases = {}, {}
     for name in SERVICES:
         port = free_port()
+        databases[name] = fresh(name, workdir)
         env[f"{ENV_NAMES[name]}_PORT"] = str(port)
-        env[f"{ENV_NAMES[name]}_DATABASE_URL"] = fresh(name, workdir)
+        env[f"{ENV_NAMES[name]}_DATABASE_URL"] = databases[name]
         urls[name] = f"http://127.0.0.1:{port}"
     logs = {name: open(workdir / f"{name}.log", "wb") for name in SERVICES}
     procs = {name: subprocess.Popen([sys.executable, "-m", "lianxin", "serve", name], env=env,
@@ -32,7 +42,7 @@ def system(amqp_uri, tmp_path_factory):
              for name in SERVICES}
     try:
         _wait_healthy(urls, procs)
-        yield urls
+        yield System(urls, databases, workdir)
     finally:
         for proc in procs.values():
             proc.terminate()
