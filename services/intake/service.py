@@ -23,7 +23,7 @@ class IntakeService(BaseService):
            status=201, summary="Submit an issue from any channel")
     def submit(self, request, body):
         placement = call(self.routing.locate, body["village_code"], body.get("station_id"),
-                         body.get("representative_id"), body["category"])
+                         body.get("representative_id"), body["category"], body.get("grid_id"))
         if "errors" in placement:
             raise Invalid("the submission names something unknown", placement["errors"])
         with self.db.transaction() as unit:

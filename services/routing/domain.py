@@ -81,9 +81,13 @@ def start_station(*, category, village_code, station_id, ladder, rules):
     return ladder.stations[station_id or village_station]
 
 
-def check_origin(*, village_code, station_id, representative_id, category, ladder):
+def check_origin(*, village_code, station_id, representative_id, category, ladder,
+                 grid_id=None):
     """Field errors of a submission's references to the ladder ({} when all are known)."""
     errors = {}
+    if grid_id is not None and ladder.grids.get(grid_id) != village_code:
+        errors["grid_id"] = [f"unknown grid {grid_id!r}" if grid_id not in ladder.grids
+                             else f"grid {grid_id!r} is not in village {village_code!r}"]
     if village_code not in ladder.village_stations:
         errors["village_code"] = [f"unknown village {village_code!r}"]
     if station_id is not None and station_id not in ladder.stations:
@@ -95,10 +99,12 @@ def check_origin(*, village_code, station_id, representative_id, category, ladde
     return errors
 
 
-def locate(*, village_code, station_id, representative_id, category, ladder, rules):
+def locate(*, village_code, station_id, representative_id, category, ladder, rules,
+           grid_id=None):
     """Where a submission starts, ``{tier, station_id}``, or ``{errors}`` by field."""
     errors = check_origin(village_code=village_code, station_id=station_id,
-                          representative_id=representative_id, category=category, ladder=ladder)
+                          representative_id=representative_id, category=category, ladder=ladder,
+                          grid_id=grid_id)
     if errors:
         return {"errors": errors}
     station = start_station(category=category, village_code=village_code,

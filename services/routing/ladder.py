@@ -4,9 +4,6 @@ Pure data: built from the directory file's mapping, no database, no nameko.
 """
 from dataclasses import dataclass, field
 
-NEXT_TIER = {"village": "town", "town": "district"}
-
-
 @dataclass(frozen=True)
 class Station:
     id: str

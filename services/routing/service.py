@@ -60,11 +60,12 @@ class RoutingService(BaseService):
 
     # rpc ----------------------------------------------------------------------
     @rpc
-    def locate(self, village_code, station_id=None, representative_id=None, category=None):
+    def locate(self, village_code, station_id=None, representative_id=None, category=None,
+               grid_id=None):
         """Where a submission starts: ``{tier, station_id}``, or ``{errors}``."""
         return domain.locate(village_code=village_code, station_id=station_id,
                              representative_id=representative_id, category=category,
-                             ladder=self.ladder, rules=self.setup.rules)
+                             ladder=self.ladder, rules=self.setup.rules, grid_id=grid_id)
 
     @rpc
     def contact(self, kind, id):

@@ -143,6 +143,7 @@ def test_bad_input_is_a_4xx_naming_the_field_and_nothing_is_stored(lx):
         ({"category": "weather"}, "category"),
         ({"voter": {"name": "王五"}}, "voter"),
         ({"channel": "reception"}, "station_id"),
+        ({"channel": "grid", "grid_id": "G-nowhere"}, "grid_id"),
     ]
     for change, field in cases:
         body = {"channel": "hotline", "category": "roads", "title": "t", "description": "d",

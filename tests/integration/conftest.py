@@ -71,7 +71,8 @@ class FakeRouting:
     name = "routing"
 
     @rpc
-    def locate(self, village_code, station_id=None, representative_id=None, category=None):
+    def locate(self, village_code, station_id=None, representative_id=None, category=None,
+               grid_id=None):
         if village_code != "610902101002":
             return {"errors": {"village_code": [f"unknown village {village_code!r}"]}}
         return {"tier": "village", "station_id": "st-610902101002"}

@@ -31,6 +31,14 @@ def test_unknown_references_are_named_field_by_field(ladder):
     assert set(errors) == {"village_code", "station_id", "representative_id", "category"}
 
 
+def test_a_grid_report_names_a_known_grid_of_its_village(ladder):
+    known = dict(village_code=VILLAGE, station_id=None, representative_id=None,
+                 category="roads", ladder=ladder)
+    assert domain.check_origin(grid_id="G-610902101002-1", **known) == {}
+    assert "grid_id" in domain.check_origin(grid_id="G-nowhere", **known)
+    assert "grid_id" in domain.check_origin(grid_id="G-610902001001-1", **known)
+
+
 def test_escalation_climbs_one_tier_to_the_parent_station(ladder):
     town = domain.decide(an_issue(), "escalate", ladder, reason="needs_funding", note="n")
     assert (town.issue.tier, town.issue.station_id) == ("town", TOWN_STATION)
