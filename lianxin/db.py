@@ -208,22 +208,29 @@ class Database(DependencyProvider):
         try:
             with self.transaction() as unit:
                 event_id = str(event_data["event_id"])
-                seen = unit.session.execute(
-                    select(self.inbox.c.event_id).where(self.inbox.c.event_id == event_id)
-                ).first()
-                if seen:
+                if unit.session.execute(select(self.inbox.c.event_id)
+                                        .where(self.inbox.c.event_id == event_id)).first():
                     return None
                 unit.session.execute(insert(self.inbox).values(
                     event_id=event_id, event_type=event_type, received_at=unit.now))
                 result = handle(unit, event_data, **context)
-        except IntegrityError:
-            log.info("%s %s already handled", event_type, payload.get("event_id"))
+        except IntegrityError as exc:
+            if self._seen(event_data["event_id"]):  # a concurrent second delivery won
+                log.info("%s %s already handled", event_type, event_data["event_id"])
+                return None
+            log.exception("%s could not be handled; kept as a dead letter", event_type)
+            self.keep_dead_letter(event_type, payload, f"{type(exc).__name__}: {exc}")
             return None
         except Exception as exc:  # the message is acked by nameko: keep it here
             log.exception("%s could not be handled; kept as a dead letter", event_type)
             self.keep_dead_letter(event_type, payload, f"{type(exc).__name__}: {exc}")
             return None
         return result
+
+    def _seen(self, event_id):
+        with self.reading() as session:
+            return session.execute(select(self.inbox.c.event_id)
+                                   .where(self.inbox.c.event_id == str(event_id))).first()
 
     def keep_dead_letter(self, event_type, payload, error):
         """Store an event that could not be handled, as received, with the reason."""

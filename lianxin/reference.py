@@ -1,10 +1,6 @@
 """Reference data a service reads at start: the directory, rules, keys, templates."""
-import eventlet
 from nameko.extensions import DependencyProvider
 
-from lianxin.errors import Unavailable
-
-RPC_TIMEOUT = 10
 
 
 class Reference(DependencyProvider):
@@ -18,13 +14,3 @@ class Reference(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.value
-
-
-def call(method, *args, timeout=RPC_TIMEOUT, **kwargs):
-    """An RPC call that gives up after ``timeout`` seconds with a 503."""
-    try:
-        with eventlet.Timeout(timeout):
-            return method(*args, **kwargs)
-    except eventlet.Timeout:
-        raise Unavailable(f"{method.__name__ if hasattr(method, '__name__') else 'a service'}"
-                          " did not answer in time") from None

@@ -3,7 +3,7 @@ import uuid
 
 from sqlalchemy import select
 
-from lianxin.errors import NotFound
+from lianxin.errors import Invalid, NotFound
 from services.intake import domain
 from services.intake.models import FeedbackRow, IssueRow, TimelineRow
 
@@ -11,6 +11,12 @@ VOTER_FIELDS = {"name": "voter_name", "phone": "voter_phone", "id_number": "vote
                 "email": "voter_email"}
 ISSUE_FIELDS = ("channel", "category", "title", "description", "village_code", "station_id",
                 "representative_id", "grid_id", "resolution")
+
+
+def check_placement(placement):
+    """Routing's answer to ``locate``: a place to start, or the fields it did not know."""
+    if "errors" in placement:
+        raise Invalid("the submission names something unknown", placement["errors"])
 
 
 def submit(unit, submission, placement, prefix):

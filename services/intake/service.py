@@ -4,8 +4,8 @@ from nameko.rpc import RpcProxy, rpc
 
 from lianxin.handlers import add_handlers
 from lianxin.db import Database
-from lianxin.errors import Invalid
-from lianxin.reference import call
+from lianxin.reference import Reference
+from lianxin.rpc import call
 from lianxin.service import BaseService
 from lianxin.web import route
 from services.intake import app, schemas
@@ -14,20 +14,24 @@ from services.intake.models import Base
 MIGRATIONS = "services/intake/migrations"
 
 
+def tracking_prefix(config):
+    return str(config["TRACKING_PREFIX"])
+
+
 class IntakeService(BaseService):
     name = "intake"
     db = Database(Base, MIGRATIONS)
     routing = RpcProxy("routing")
+    tracking_prefix = Reference(tracking_prefix)
 
     @route("POST", "/issues", body=schemas.SubmissionIn, response=schemas.SubmittedOut,
            status=201, summary="Submit an issue from any channel")
     def submit(self, request, body):
         placement = call(self.routing.locate, body["village_code"], body.get("station_id"),
                          body.get("representative_id"), body["category"], body.get("grid_id"))
-        if "errors" in placement:
-            raise Invalid("the submission names something unknown", placement["errors"])
+        app.check_placement(placement)
         with self.db.transaction() as unit:
-            return app.submit(unit, body, placement, self.config_prefix())
+            return app.submit(unit, body, placement, self.tracking_prefix)
 
     @route("GET", "/issues", query=schemas.TrackingQuery, response=schemas.IssueOut,
            summary="Look an issue up by the tracking number the voter was given")
@@ -54,9 +58,6 @@ class IntakeService(BaseService):
             return None
         with self.db.reading() as session:
             return app.contact(session, id)
-
-    def config_prefix(self):
-        return self.db.config.get("TRACKING_PREFIX", "HB")
 
 
 def project(service, event_type, payload):

@@ -7,7 +7,8 @@ from nameko.timer import timer
 from lianxin.handlers import add_handlers
 from lianxin.config import read_yaml
 from lianxin.db import Database
-from lianxin.reference import Reference, call
+from lianxin.reference import Reference
+from lianxin.rpc import call
 from lianxin.service import BaseService
 from lianxin.web import route
 from services.notify import app, channels, schemas

@@ -6,7 +6,8 @@ from nameko.rpc import RpcProxy, rpc
 from lianxin.handlers import subscribe
 from lianxin.config import read_yaml
 from lianxin.db import Database
-from lianxin.reference import Reference, call
+from lianxin.reference import Reference
+from lianxin.rpc import call
 from lianxin.service import BaseService
 from lianxin.web import csv_response, route
 from services.routing import app, domain, ladder as ladders, ledger, schemas

@@ -1,0 +1,16 @@
+"""Calls to another service's RPC that give up instead of waiting forever."""
+import eventlet
+
+from lianxin.errors import Unavailable
+
+RPC_TIMEOUT = 10
+
+
+def call(method, *args, timeout=RPC_TIMEOUT, **kwargs):
+    """An RPC call that gives up after ``timeout`` seconds with a 503."""
+    try:
+        with eventlet.Timeout(timeout):
+            return method(*args, **kwargs)
+    except eventlet.Timeout:
+        raise Unavailable(f"{getattr(method, '__name__', 'a service')} did not answer "
+                          f"within {timeout}s") from None
