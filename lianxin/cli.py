@@ -142,7 +142,7 @@ def _safe_uri(uri):
 
 
 def _add_tools():
-    from lianxin import bench, demo
+    from lianxin.tools import bench, demo
     main.add_command(demo.demo)
     main.add_command(bench.bench)
 

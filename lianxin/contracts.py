@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 TIERS = ("village", "town", "district", "city")
-STATUSES = ("open", "referred", "forwarded", "handled", "closed")
+ISSUE_STATUSES = ("open", "referred", "forwarded", "handled", "closed")
 CHANNELS = ("visit", "reception", "hotline", "online", "grid")
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
 ESCALATION_REASONS = ("beyond_authority", "needs_funding", "cross_boundary", "needs_department", "other")
@@ -49,7 +49,7 @@ class IssueMoved(Event):
     tracking_no = fields.String(required=True)
     title = fields.String(required=True)
     version = fields.Integer(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    status = fields.String(required=True, validate=validate.OneOf(ISSUE_STATUSES))
     tier = fields.String(required=True, validate=validate.OneOf(TIERS))
     station_id = fields.String(load_default=None, allow_none=True)
     representative_id = fields.String(load_default=None, allow_none=True)

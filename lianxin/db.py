@@ -10,6 +10,7 @@ process in the dead-letter table with the error.
 import json
 import logging
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,10 +23,11 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import (JSON, Column, DateTime, Integer, String, Text, TypeDecorator,
                         create_engine, event, insert, select, update)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from lianxin import bus, contracts
+from lianxin.errors import NotFound
 
 log = logging.getLogger(__name__)
 RELAY_BATCH = 200
@@ -52,35 +54,47 @@ class UtcDateTime(TypeDecorator):
         return value
 
 
-class MessagingTables:
-    """Adds the outbox, inbox and dead-letter tables to a service's declarative base."""
+def service_base():
+    """A new declarative base for one service's tables, with its outbox, inbox and
+    dead-letter tables already on it (the same three in every service)."""
+    class Base(DeclarativeBase):
+        pass
 
-    @staticmethod
-    def add_to(base):
-        class Outbox(base):
-            __tablename__ = "outbox"
-            id = Column(Integer, primary_key=True)
-            event_id = Column(String(36), nullable=False, unique=True)
-            event_type = Column(String(64), nullable=False)
-            payload = Column(JSON, nullable=False)
-            created_at = Column(UtcDateTime(), nullable=False)
-            sent_at = Column(UtcDateTime(), index=True)
+    class Outbox(Base):
+        __tablename__ = "outbox"
+        id = Column(Integer, primary_key=True)
+        event_id = Column(String(36), nullable=False, unique=True)
+        event_type = Column(String(64), nullable=False)
+        payload = Column(JSON, nullable=False)
+        created_at = Column(UtcDateTime(), nullable=False)
+        sent_at = Column(UtcDateTime(), index=True)
 
-        class Inbox(base):
-            __tablename__ = "inbox"
-            event_id = Column(String(36), primary_key=True)
-            event_type = Column(String(64), nullable=False)
-            received_at = Column(UtcDateTime(), nullable=False)
+    class Inbox(Base):
+        __tablename__ = "inbox"
+        event_id = Column(String(36), primary_key=True)
+        event_type = Column(String(64), nullable=False)
+        received_at = Column(UtcDateTime(), nullable=False)
 
-        class DeadLetter(base):
-            __tablename__ = "dead_letters"
-            id = Column(Integer, primary_key=True)
-            event_type = Column(String(64), nullable=False)
-            payload = Column(Text, nullable=False)
-            error = Column(Text, nullable=False)
-            received_at = Column(UtcDateTime(), nullable=False)
+    class DeadLetter(Base):
+        __tablename__ = "dead_letters"
+        id = Column(Integer, primary_key=True)
+        event_type = Column(String(64), nullable=False)
+        payload = Column(Text, nullable=False)
+        error = Column(Text, nullable=False)
+        received_at = Column(UtcDateTime(), nullable=False)
 
-        return Outbox, Inbox, DeadLetter
+    return Base
+
+
+def load_one(session, column, value, field, lock=False):
+    """The row whose ``column`` equals ``value``, or ``NotFound`` naming ``field``;
+    ``lock`` holds the row for update until the transaction ends."""
+    query = select(column.class_).where(column == str(value))
+    row = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no {field.removesuffix('_id').replace('_', ' ')} {value}",
+                       {field: ["not found"]})
+    return row
 
 
 def make_engine(url):
@@ -118,9 +132,9 @@ def migrate(engine, migrations_dir):
 class Unit:
     """One transaction as a worker sees it: the session, the time, and ``publish``."""
 
-    def __init__(self, session, outbox, service):
+    def __init__(self, session, outbox, service, now=None):
         self.session = session
-        self.now = utcnow()
+        self.now = now or utcnow()
         self._outbox = outbox
         self._service = service
         self.published = []
@@ -156,6 +170,7 @@ class Database(DependencyProvider):
         self.publisher = bus.event_publisher(config["AMQP_URI"], self.service)
         bus.declare_topology(config["AMQP_URI"])
         self._relaying = threading.Lock()
+        self.events = Counter()   # handled, repeated, dead_lettered: shown by /health
         self._dirty = False
         self._running = False
 
@@ -210,6 +225,7 @@ class Database(DependencyProvider):
                 event_id = str(event_data["event_id"])
                 if unit.session.execute(select(self.inbox.c.event_id)
                                         .where(self.inbox.c.event_id == event_id)).first():
+                    self.events["repeated"] += 1
                     return None
                 unit.session.execute(insert(self.inbox).values(
                     event_id=event_id, event_type=event_type, received_at=unit.now))
@@ -217,6 +233,7 @@ class Database(DependencyProvider):
         except IntegrityError as exc:
             if self._seen(event_data["event_id"]):  # a concurrent second delivery won
                 log.info("%s %s already handled", event_type, event_data["event_id"])
+                self.events["repeated"] += 1
                 return None
             log.exception("%s could not be handled; kept as a dead letter", event_type)
             self.keep_dead_letter(event_type, payload, f"{type(exc).__name__}: {exc}")
@@ -225,6 +242,7 @@ class Database(DependencyProvider):
             log.exception("%s could not be handled; kept as a dead letter", event_type)
             self.keep_dead_letter(event_type, payload, f"{type(exc).__name__}: {exc}")
             return None
+        self.events["handled"] += 1
         return result
 
     def _seen(self, event_id):
@@ -240,6 +258,7 @@ class Database(DependencyProvider):
             unit.session.execute(insert(self.dead_letters).values(
                 event_type=event_type, payload=payload,
                 error=error[:4000], received_at=unit.now))
+        self.events["dead_lettered"] += 1
 
     def relay(self):
         """Publish every unsent outbox event; one relay at a time per process."""

@@ -1,56 +1,56 @@
-"""Errors a rule or a request can raise; the HTTP layer maps each to a status."""
+"""Why a request or a rule refuses: plain exceptions that know nothing of HTTP.
+
+Rules and use cases raise these with a message and the fields at fault;
+``lianxin.web`` maps each kind to its HTTP status (``web.STATUS``).
+"""
+from __future__ import annotations
 
 
-class ApiError(Exception):
-    status = 400
+class Refused(Exception):
+    """A request that cannot be carried out, with the reason per field."""
     code = "bad_request"
 
-    def __init__(self, message, fields=None):
+    def __init__(self, message: str, fields: dict | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
 
-    def body(self):
+    @classmethod
+    def field(cls, name: str, reason: str) -> Refused:
+        """The refusal of one field's value."""
+        return cls(f"{name}: {reason}", {name: [reason]})
+
+    def body(self) -> dict:
         return {"error": self.code, "message": self.message, "fields": self.fields}
 
 
-class Invalid(ApiError):
-    """The request is well formed but a field's value is not acceptable."""
-    status = 422
+class BadValue(Refused):
+    """Well formed, but a value is not acceptable."""
     code = "invalid"
 
-    @classmethod
-    def field(cls, name, reason):
-        return cls(f"{name}: {reason}", {name: [reason]})
 
-
-class Unauthorized(ApiError):
-    status = 401
-    code = "unauthorized"
-
-
-class Forbidden(ApiError):
-    status = 403
-    code = "forbidden"
-
-
-class NotFound(ApiError):
-    status = 404
-    code = "not_found"
-
-
-class Conflict(ApiError):
-    """The action is not allowed in the current state of the thing it acts on."""
-    status = 409
+class NotAllowed(Refused):
+    """Not allowed in the current state of the thing it acts on."""
     code = "conflict"
 
 
-class TooLarge(ApiError):
-    status = 413
+class NotFound(Refused):
+    code = "not_found"
+
+
+class NotYours(Refused):
+    """The caller is known but does not hold what it acts on."""
+    code = "forbidden"
+
+
+class Unauthenticated(Refused):
+    code = "unauthorized"
+
+
+class TooLarge(Refused):
     code = "too_large"
 
 
-class Unavailable(ApiError):
+class Unavailable(Refused):
     """Another service this request needs did not answer in time."""
-    status = 503
     code = "unavailable"

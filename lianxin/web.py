@@ -15,11 +15,20 @@ from werkzeug.wrappers import Response
 
 from lianxin import openapi
 from lianxin.config import read_yaml
-from lianxin.errors import ApiError, Forbidden, Invalid, TooLarge, Unauthorized
+from lianxin.errors import (BadValue, NotAllowed, NotFound, NotYours, Refused, TooLarge,
+                            Unauthenticated, Unavailable)
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 ROLES = ("district", "station", "department")
+# Each kind of refusal and the HTTP status that says it; anything else is a 500.
+STATUS = {BadValue: 422, NotAllowed: 409, NotFound: 404, NotYours: 403,
+          Unauthenticated: 401, TooLarge: 413, Unavailable: 503, Refused: 400}
+
+
+def status_of(exc: Refused) -> int:
+    """The HTTP status of a refusal: that of its nearest kind in ``STATUS``."""
+    return next(STATUS[kind] for kind in type(exc).__mro__ if kind in STATUS)
 
 
 @dataclass(frozen=True)
@@ -58,7 +67,7 @@ class Route(HttpRequestHandler):
         self.auth = tuple(auth or ())
         self.summary = summary
         self.spec = spec
-        kwargs.setdefault("expected_exceptions", ApiError)  # logged as a warning, no traceback
+        kwargs.setdefault("expected_exceptions", Refused)  # logged as a warning, no traceback
         super().__init__(method, url, **kwargs)
 
     def setup(self):
@@ -84,10 +93,10 @@ class Route(HttpRequestHandler):
         scheme, _, key = header.partition(" ")
         caller = self.keys.get(key.strip()) if scheme.lower() == "bearer" else None
         if caller is None:
-            raise Unauthorized("an API key is required: Authorization: Bearer <key>",
+            raise Unauthenticated("an API key is required: Authorization: Bearer <key>",
                                {"Authorization": ["missing or unknown API key"]})
         if caller.role not in self.auth:
-            raise Forbidden(f"this action needs a {' or '.join(self.auth)} key",
+            raise NotYours(f"this action needs a {' or '.join(self.auth)} key",
                             {"Authorization": [f"a {caller.role} key may not do this"]})
         return caller
 
@@ -100,9 +109,9 @@ class Route(HttpRequestHandler):
         try:
             data = json.loads(raw) if raw.strip() else {}
         except ValueError as exc:
-            raise ApiError("the body is not valid JSON", {"_body": [str(exc)]}) from None
+            raise Refused("the body is not valid JSON", {"_body": [str(exc)]}) from None
         if not isinstance(data, dict):
-            raise ApiError("the body must be a JSON object", {"_body": ["expected an object"]})
+            raise Refused("the body must be a JSON object", {"_body": ["expected an object"]})
         return _load(self.body_schema, data)
 
     def response_from_result(self, result):
@@ -113,8 +122,8 @@ class Route(HttpRequestHandler):
         return json_response(result, self.status)
 
     def response_from_exception(self, exc):
-        if isinstance(exc, ApiError):
-            return json_response(exc.body(), exc.status)
+        if isinstance(exc, Refused):
+            return json_response(exc.body(), status_of(exc))
         log.error("request failed: %s", type(exc).__name__, exc_info=exc)
         return json_response({"error": "internal", "message": "internal error", "fields": {}}, 500)
 
@@ -128,7 +137,7 @@ def _load(schema, data):
     try:
         return schema.load(data)
     except ValidationError as exc:
-        raise Invalid("invalid request", exc.messages) from None
+        raise BadValue("invalid request", exc.messages) from None
 
 
 route = Route.decorator

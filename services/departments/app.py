@@ -40,6 +40,7 @@ def _record(unit, row, action, event, note):
 
 
 def load(session, assignment_id, department, lock=False):
+    """One of ``department``'s assignments; another department's is not found."""
     query = select(AssignmentRow).where(AssignmentRow.id == str(assignment_id),
                                         AssignmentRow.department == department)
     row = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()

@@ -1,7 +1,7 @@
 """Departments' rules: the category map, referrals, and an assignment's lifecycle."""
 from dataclasses import dataclass
 
-from lianxin.errors import Conflict
+from lianxin.errors import NotAllowed
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,10 @@ LIFECYCLE = {
 
 
 def advance(status, action):
-    """The status after ``action`` and the event recording it, or ``Conflict``."""
+    """The status after ``action`` and the event recording it, or ``NotAllowed``."""
     step = LIFECYCLE[action]
     if status not in step.from_status:
-        raise Conflict(f"cannot {action} an assignment that is {status}",
+        raise NotAllowed(f"cannot {action} an assignment that is {status}",
                        {"status": [f"is {status}; {action} needs "
                                    f"{' or '.join(sorted(step.from_status))}"]})
     return step.to_status, step.event

@@ -1,15 +1,10 @@
 """Departments' tables: assignments and their history."""
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase
 
-from lianxin.db import MessagingTables, UtcDateTime
-
-
-class Base(DeclarativeBase):
-    pass
+from lianxin.db import UtcDateTime, service_base
 
 
-Outbox, Inbox, DeadLetter = MessagingTables.add_to(Base)
+Base = service_base()
 
 
 class AssignmentRow(Base):

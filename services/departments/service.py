@@ -1,11 +1,11 @@
 """Departments service: the category map, assignments and their lifecycle."""
 from nameko.rpc import rpc
 
-from lianxin.handlers import subscribe
+from lianxin.consumers import subscribe
 from lianxin.config import read_yaml
 from lianxin.db import Database
 from lianxin.reference import Reference
-from lianxin.service import BaseService
+from lianxin.endpoints import BaseService
 from lianxin.web import route
 from services.departments import app, domain, schemas
 from services.departments.models import Base

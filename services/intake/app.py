@@ -3,7 +3,8 @@ import uuid
 
 from sqlalchemy import select
 
-from lianxin.errors import Invalid, NotFound
+from lianxin.db import load_one
+from lianxin.errors import BadValue
 from services.intake import domain
 from services.intake.models import FeedbackRow, IssueRow, TimelineRow
 
@@ -16,7 +17,7 @@ ISSUE_FIELDS = ("channel", "category", "title", "description", "village_code", "
 def check_placement(placement):
     """Routing's answer to ``locate``: a place to start, or the fields it did not know."""
     if "errors" in placement:
-        raise Invalid("the submission names something unknown", placement["errors"])
+        raise BadValue("the submission names something unknown", placement["errors"])
 
 
 def submit(unit, submission, placement, prefix):
@@ -69,18 +70,11 @@ def give_feedback(unit, issue_id, feedback):
 
 
 def load(session, issue_id, lock=False):
-    query = select(IssueRow).where(IssueRow.id == str(issue_id))
-    row = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"no issue {issue_id}", {"issue_id": ["not found"]})
-    return row
+    return load_one(session, IssueRow.id, issue_id, "issue_id", lock)
 
 
 def find(session, tracking_no):
-    row = session.execute(select(IssueRow).where(IssueRow.tracking_no == tracking_no)).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"no issue {tracking_no}", {"tracking_no": ["not found"]})
-    return row
+    return load_one(session, IssueRow.tracking_no, tracking_no, "tracking_no")
 
 
 def view(session, issue_id):

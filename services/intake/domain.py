@@ -1,5 +1,5 @@
 """Intake rules: what a submission must carry for its channel, and the voter's timeline."""
-from lianxin.errors import Conflict
+from lianxin.errors import NotAllowed
 
 # channel -> (fields it requires, fields it must not carry)
 CHANNEL_RULES = {
@@ -33,10 +33,10 @@ def tracking_no(prefix, submitted_at, sequence):
 def check_feedback(status, feedback_pending):
     """Feedback is taken once per handling, and only when the issue is handled."""
     if status != "handled":
-        raise Conflict(f"feedback is taken when an issue is handled; it is {status}",
+        raise NotAllowed(f"feedback is taken when an issue is handled; it is {status}",
                        {"status": [f"is {status}; feedback needs handled"]})
     if feedback_pending:
-        raise Conflict("feedback for this handling has already been given",
+        raise NotAllowed("feedback for this handling has already been given",
                        {"status": ["feedback already given; awaiting close-out"]})
 
 

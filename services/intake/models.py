@@ -1,16 +1,11 @@
 """Intake's tables: issues as submitted with the voter's personal data, the voter's
 timeline (a projection of every service's events), and feedback."""
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase
 
-from lianxin.db import MessagingTables, UtcDateTime
-
-
-class Base(DeclarativeBase):
-    pass
+from lianxin.db import UtcDateTime, service_base
 
 
-Outbox, Inbox, DeadLetter = MessagingTables.add_to(Base)
+Base = service_base()
 
 
 class IssueRow(Base):

@@ -2,11 +2,11 @@
 and the voter-facing timeline."""
 from nameko.rpc import RpcProxy, rpc
 
-from lianxin.handlers import add_handlers
+from lianxin.consumers import subscribe
 from lianxin.db import Database
 from lianxin.reference import Reference
 from lianxin.rpc import call
-from lianxin.service import BaseService
+from lianxin.endpoints import BaseService
 from lianxin.web import route
 from services.intake import app, schemas
 from services.intake.models import Base
@@ -59,9 +59,54 @@ class IntakeService(BaseService):
         with self.db.reading() as session:
             return app.contact(session, id)
 
+    # events: every step anyone records joins the voter's timeline -------------------
+    def project(self, event_type, payload):
+        self.db.consume(event_type, payload, app.project, event_type=event_type)
 
-def project(service, event_type, payload):
-    service.db.consume(event_type, payload, app.project, event_type=event_type)
+    @subscribe("issue_routed")
+    def on_issue_routed(self, payload):
+        self.project("issue_routed", payload)
 
+    @subscribe("issue_escalated")
+    def on_issue_escalated(self, payload):
+        self.project("issue_escalated", payload)
 
-add_handlers(IntakeService, project)
+    @subscribe("issue_resolved")
+    def on_issue_resolved(self, payload):
+        self.project("issue_resolved", payload)
+
+    @subscribe("issue_referred")
+    def on_issue_referred(self, payload):
+        self.project("issue_referred", payload)
+
+    @subscribe("issue_forwarded")
+    def on_issue_forwarded(self, payload):
+        self.project("issue_forwarded", payload)
+
+    @subscribe("issue_closed")
+    def on_issue_closed(self, payload):
+        self.project("issue_closed", payload)
+
+    @subscribe("issue_reopened")
+    def on_issue_reopened(self, payload):
+        self.project("issue_reopened", payload)
+
+    @subscribe("assignment_created")
+    def on_assignment_created(self, payload):
+        self.project("assignment_created", payload)
+
+    @subscribe("assignment_accepted")
+    def on_assignment_accepted(self, payload):
+        self.project("assignment_accepted", payload)
+
+    @subscribe("assignment_returned")
+    def on_assignment_returned(self, payload):
+        self.project("assignment_returned", payload)
+
+    @subscribe("assignment_progressed")
+    def on_assignment_progressed(self, payload):
+        self.project("assignment_progressed", payload)
+
+    @subscribe("assignment_completed")
+    def on_assignment_completed(self, payload):
+        self.project("assignment_completed", payload)

@@ -3,8 +3,7 @@ import logging
 
 from sqlalchemy import select, update
 
-from lianxin.db import utcnow
-from lianxin.errors import Invalid
+from lianxin.errors import BadValue
 from services.notify import domain
 from services.notify.models import NotificationRow, Preference
 
@@ -29,52 +28,41 @@ def queue_messages(unit, event, *, event_type, templates, department_names, defa
     return rows
 
 
-def claim_due(db, max_attempts, limit=100):
-    """Claim pending or failed notifications that are due; each is claimed once."""
-    with db.reading() as session:
-        now = utcnow()
-        due = session.execute(
-            select(NotificationRow.id).where(NotificationRow.status.in_(("pending", "failed")),
-                                             NotificationRow.attempts < max_attempts,
-                                             NotificationRow.next_attempt_at <= now)
-            .order_by(NotificationRow.id).limit(limit)).scalars().all()
-    return claim(db, due)
-
-
-def claim(db, ids):
-    """Mark each of ``ids`` that is still waiting as being sent by this worker."""
-    if not ids:
+def claim_due(unit, max_attempts, limit=100):
+    """Claim pending or failed notifications that are due, each for this worker only:
+    the update's status condition lets one claimant win a row."""
+    due = unit.session.execute(
+        select(NotificationRow.id).where(NotificationRow.status.in_(("pending", "failed")),
+                                         NotificationRow.attempts < max_attempts,
+                                         NotificationRow.next_attempt_at <= unit.now)
+        .order_by(NotificationRow.id).limit(limit)).scalars().all()
+    claimed = [row_id for row_id in due if unit.session.execute(
+        update(NotificationRow).where(NotificationRow.id == row_id,
+                                      NotificationRow.status.in_(("pending", "failed")))
+        .values(status="sending", next_attempt_at=unit.now)).rowcount == 1]
+    if not claimed:
         return []
-    with db.transaction() as unit:
-        claimed = []
-        for row_id in ids:
-            result = unit.session.execute(
-                update(NotificationRow).where(NotificationRow.id == row_id,
-                                              NotificationRow.status.in_(("pending", "failed")))
-                .values(status="sending", next_attempt_at=unit.now))
-            if result.rowcount == 1:
-                claimed.append(row_id)
-        rows = unit.session.execute(select(NotificationRow)
-                                    .where(NotificationRow.id.in_(claimed))).scalars().all()
-    return rows
+    return unit.session.execute(select(NotificationRow)
+                                .where(NotificationRow.id.in_(claimed))).scalars().all()
 
 
-def deliver(db, rows, channels, contact):
-    """Send each claimed notification, then record every outcome in one transaction;
-    failures are retried later by the sweep."""
-    outcomes = {row.id: _send(row, channels, contact) for row in rows}
-    if not outcomes:
-        return
-    with db.transaction() as unit:
-        for stored in unit.session.execute(select(NotificationRow).where(
-                NotificationRow.id.in_(outcomes))).scalars():
-            error = outcomes[stored.id]
-            stored.attempts += 1
-            if error is None:
-                stored.status, stored.sent_at, stored.last_error = "sent", unit.now, None
-            else:
-                stored.status, stored.last_error = "failed", error
-                stored.next_attempt_at = domain.retry_at(stored.attempts, unit.now)
+def send_all(rows, channels, contact):
+    """Send each claimed notification: ``{id: None if sent, else why not}``. No
+    transaction is open while the network is used."""
+    return {row.id: _send(row, channels, contact) for row in rows}
+
+
+def record_outcomes(unit, outcomes):
+    """Record every outcome of ``send_all``; a failure is due again after a back-off."""
+    for stored in unit.session.execute(select(NotificationRow).where(
+            NotificationRow.id.in_(outcomes))).scalars():
+        error = outcomes[stored.id]
+        stored.attempts += 1
+        if error is None:
+            stored.status, stored.sent_at, stored.last_error = "sent", unit.now, None
+        else:
+            stored.status, stored.last_error = "failed", error
+            stored.next_attempt_at = domain.retry_at(stored.attempts, unit.now)
 
 
 def _send(row, channels, contact):
@@ -102,18 +90,17 @@ def _address(row, contact):
     return details[field]
 
 
-def release_stuck(db, older_than):
+def release_stuck(unit, older_than):
     """Notifications left 'sending' by a stopped process become due again."""
-    with db.transaction() as unit:
-        unit.session.execute(update(NotificationRow)
-                             .where(NotificationRow.status == "sending",
-                                    NotificationRow.next_attempt_at < unit.now - older_than)
-                             .values(status="failed", last_error="interrupted while sending"))
+    unit.session.execute(update(NotificationRow)
+                         .where(NotificationRow.status == "sending",
+                                NotificationRow.next_attempt_at < unit.now - older_than)
+                         .values(status="failed", last_error="interrupted while sending"))
 
 
 def set_preference(unit, kind, recipient_id, channel):
     if kind not in domain.RECIPIENT_FIELDS:
-        raise Invalid.field("kind", f"must be one of {', '.join(domain.RECIPIENT_FIELDS)}")
+        raise BadValue.field("kind", f"must be one of {', '.join(domain.RECIPIENT_FIELDS)}")
     unit.session.merge(Preference(recipient_kind=kind, recipient_id=recipient_id, channel=channel))
     return {"recipient_kind": kind, "recipient_id": recipient_id, "channel": channel}
 

@@ -1,15 +1,10 @@
 """Notify's tables: channel preferences and every message sent or failed."""
 from sqlalchemy import Column, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase
 
-from lianxin.db import MessagingTables, UtcDateTime
-
-
-class Base(DeclarativeBase):
-    pass
+from lianxin.db import UtcDateTime, service_base
 
 
-Outbox, Inbox, DeadLetter = MessagingTables.add_to(Base)
+Base = service_base()
 
 
 class Preference(Base):

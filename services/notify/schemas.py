@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from services.notify.domain import CHANNELS, RECIPIENT_FIELDS
 
-STATUSES = ("pending", "sending", "sent", "failed")
+NOTIFICATION_STATUSES = ("pending", "sending", "sent", "failed")
 
 
 class NotificationOut(Schema):
@@ -24,7 +24,7 @@ class NotificationOut(Schema):
 class NotificationsQuery(Schema):
     issue_id = fields.UUID()
     event_type = fields.String(validate=validate.Length(max=64))
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = fields.String(validate=validate.OneOf(NOTIFICATION_STATUSES))
     after_id = fields.Integer(validate=validate.Range(min=0),
                               metadata={"description": "only messages with a larger id (a cursor)"})
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))

@@ -4,18 +4,19 @@ from datetime import timedelta
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from lianxin.handlers import add_handlers
+from lianxin.consumers import subscribe
 from lianxin.config import read_yaml
 from lianxin.db import Database
 from lianxin.reference import Reference
 from lianxin.rpc import call
-from lianxin.service import BaseService
+from lianxin.endpoints import BaseService
 from lianxin.web import route
 from services.notify import app, channels, schemas
 from services.notify.models import Base
 
 MIGRATIONS = "services/notify/migrations"
 SWEEP_SECONDS = 2
+STUCK_AFTER = timedelta(minutes=5)
 CONTACT_OWNER = {"voter": "intake", "station": "routing", "representative": "routing",
                  "department": "departments"}
 
@@ -39,8 +40,10 @@ class NotifyService(BaseService):
     @timer(interval=SWEEP_SECONDS)
     def retry_due(self):
         """Send what failed and is due again, and what a stopped worker left claimed."""
-        app.release_stuck(self.db, timedelta(minutes=5))
-        self.deliver_due()
+        with self.db.transaction() as unit:
+            app.release_stuck(unit, STUCK_AFTER)
+            rows = app.claim_due(unit, self.settings["max_attempts"])
+        self.deliver(rows)
 
     @route("GET", "/notifications", query=schemas.NotificationsQuery,
            response=schemas.NotificationOut(many=True), auth=("district",),
@@ -56,23 +59,57 @@ class NotifyService(BaseService):
         with self.db.transaction() as unit:
             return app.set_preference(unit, kind, recipient_id, body["channel"])
 
-    def deliver_due(self):
-        self.deliver(app.claim_due(self.db, self.settings["max_attempts"]))
-
     def deliver(self, rows):
-        app.deliver(self.db, rows, self.settings["channels"], self.contact)
+        """Send claimed messages outside any transaction, then record the outcomes."""
+        outcomes = app.send_all(rows, self.settings["channels"], self.contact)
+        if outcomes:
+            with self.db.transaction() as unit:
+                app.record_outcomes(unit, outcomes)
 
     def contact(self, kind, recipient_id):
         owner = getattr(self, CONTACT_OWNER[kind])
         return call(owner.contact, kind, recipient_id)
 
+    # events: each may tell someone -----------------------------------------------
+    def notify(self, event_type, payload):
+        queued = self.db.consume(event_type, payload, app.queue_messages, event_type=event_type,
+                                 templates=self.settings["templates"],
+                                 department_names=self.settings["department_names"],
+                                 default_channel=self.settings["default_channel"])
+        self.deliver(queued or [])
 
-def notify(service, event_type, payload):
-    queued = service.db.consume(event_type, payload, app.queue_messages, event_type=event_type,
-                                templates=service.settings["templates"],
-                                department_names=service.settings["department_names"],
-                                default_channel=service.settings["default_channel"])
-    service.deliver(queued or [])
+    @subscribe("issue_submitted")
+    def on_issue_submitted(self, payload):
+        self.notify("issue_submitted", payload)
 
+    @subscribe("issue_routed")
+    def on_issue_routed(self, payload):
+        self.notify("issue_routed", payload)
 
-add_handlers(NotifyService, notify)
+    @subscribe("issue_escalated")
+    def on_issue_escalated(self, payload):
+        self.notify("issue_escalated", payload)
+
+    @subscribe("issue_resolved")
+    def on_issue_resolved(self, payload):
+        self.notify("issue_resolved", payload)
+
+    @subscribe("issue_referred")
+    def on_issue_referred(self, payload):
+        self.notify("issue_referred", payload)
+
+    @subscribe("issue_forwarded")
+    def on_issue_forwarded(self, payload):
+        self.notify("issue_forwarded", payload)
+
+    @subscribe("issue_closed")
+    def on_issue_closed(self, payload):
+        self.notify("issue_closed", payload)
+
+    @subscribe("issue_reopened")
+    def on_issue_reopened(self, payload):
+        self.notify("issue_reopened", payload)
+
+    @subscribe("assignment_created")
+    def on_assignment_created(self, payload):
+        self.notify("assignment_created", payload)

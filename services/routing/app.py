@@ -2,7 +2,8 @@
 import uuid
 from sqlalchemy import select
 
-from lianxin.errors import ApiError, Forbidden, Invalid, NotFound
+from lianxin.db import load_one
+from lianxin.errors import BadValue, NotFound, NotYours, Refused
 from services.routing import domain
 from services.routing.models import IssueRow, MeetingRow, StepRow
 
@@ -63,11 +64,7 @@ def _record(unit, row, decision):
 
 
 def load(session, issue_id, lock=False):
-    query = select(IssueRow).where(IssueRow.id == str(issue_id))
-    row = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"no issue {issue_id}", {"issue_id": ["not found"]})
-    return row
+    return load_one(session, IssueRow.id, issue_id, "issue_id", lock)
 
 
 def check_holder(caller, row, ladder):
@@ -75,7 +72,7 @@ def check_holder(caller, row, ladder):
     holds = (caller.role == "station" and caller.id == row.station_id) or (
         caller.role == "district" and row.station_id == ladder.district.id)
     if not holds:
-        raise Forbidden("this issue is not held by the caller",
+        raise NotYours("this issue is not held by the caller",
                         {"issue_id": [f"held by {row.station_id}"]})
 
 
@@ -103,11 +100,11 @@ def referral_asks(session, decisions):
 
 
 def checked_referrals(asks, answers):
-    """Departments' answers by decision index, or ``Invalid`` naming each bad decision."""
+    """Departments' answers by decision index, or ``BadValue`` naming each bad decision."""
     answered = dict(zip(asks, answers))
     errors = {f"decisions.{i}": a["errors"] for i, a in answered.items() if a.get("errors")}
     if errors:
-        raise Invalid("unknown department in a referral", errors)
+        raise BadValue("unknown department in a referral", errors)
     return {i: {"department": a["department"], "cooperating": a["cooperating"]}
             for i, a in answered.items()}
 
@@ -122,7 +119,7 @@ def hold_meeting(unit, meeting, referrals, ladder):
         try:
             row = load(unit.session, item["issue_id"], lock=True)
             act_on(unit, row, item["action"], ladder, **params)
-        except ApiError as exc:
+        except Refused as exc:
             raise type(exc)(f"decision {index}: {exc.message}",
                             {f"decisions.{index}": exc.fields}) from None
         applied.append({**item, **params, "issue_id": str(item["issue_id"])})
@@ -144,7 +141,7 @@ def check_station_access(caller, station_id, ladder):
     if station_id not in ladder.stations:
         raise NotFound(f"no station {station_id}", {"station_id": ["not found"]})
     if caller.role == "station" and caller.id != station_id:
-        raise Forbidden("a station sees only its own issues",
+        raise NotYours("a station sees only its own issues",
                         {"station_id": ["not the caller's station"]})
 
 

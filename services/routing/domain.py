@@ -2,12 +2,12 @@
 
 Pure functions on plain objects; the transition table below is the whole state
 machine. ``decide`` returns the issue after the step and the event to publish, or
-raises ``Conflict``/``Invalid`` naming why the step is not allowed.
+raises ``NotAllowed``/``BadValue`` naming why the step is not allowed.
 """
 from dataclasses import dataclass, field, replace
 
 from lianxin.contracts import ESCALATION_REASONS, RATINGS
-from lianxin.errors import Conflict, Invalid
+from lianxin.errors import BadValue, NotAllowed
 
 
 @dataclass(frozen=True)
@@ -116,11 +116,11 @@ def decide(issue, action, ladder, **params):
     """Apply ``action`` to ``issue``: the changed issue and the event that records it."""
     transition = TRANSITIONS[action]
     if issue.status not in transition.from_status:
-        raise Conflict(f"cannot {action} an issue that is {issue.status}",
+        raise NotAllowed(f"cannot {action} an issue that is {issue.status}",
                        {"status": [f"is {issue.status}; {action} needs "
                                    f"{' or '.join(sorted(transition.from_status))}"]})
     if issue.tier not in transition.tiers:
-        raise Conflict(f"cannot {action} an issue at the {issue.tier} tier",
+        raise NotAllowed(f"cannot {action} an issue at the {issue.tier} tier",
                        {"tier": [f"is {issue.tier}; {action} needs "
                                  f"{' or '.join(sorted(transition.tiers))}"]})
     changes, data = PLACE[action](issue, ladder, **params)
@@ -134,7 +134,7 @@ def _stay(issue, ladder, note=None, **_):
 
 def _escalate(issue, ladder, reason, note=None):
     if reason not in ESCALATION_REASONS:
-        raise Invalid.field("reason", f"must be one of {', '.join(ESCALATION_REASONS)}")
+        raise BadValue.field("reason", f"must be one of {', '.join(ESCALATION_REASONS)}")
     parent = ladder.parent(issue.station_id)
     return ({"tier": parent.tier, "station_id": parent.id},
             {"from_station_id": issue.station_id, "reason": reason, "note": note})
@@ -168,7 +168,7 @@ PLACE = {
 
 def feedback_action(rating):
     if rating not in RATINGS:
-        raise Invalid.field("rating", f"must be one of {', '.join(RATINGS)}")
+        raise BadValue.field("rating", f"must be one of {', '.join(RATINGS)}")
     return FEEDBACK_ACTION[rating]
 
 

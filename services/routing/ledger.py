@@ -1,7 +1,7 @@
 """The monthly classified ledger (分类台账): every item not yet written off, counted.
 
-An issue is on month M's ledger if it was received before M ended and was not
-closed before M began: the ledger keeps every item until it is written off.
+Which issues are on a month's ledger is ``app.ledger_items`` (one query); this module
+holds the month's bounds and how the items are counted and written out.
 """
 import csv
 import io
@@ -18,10 +18,6 @@ def month_bounds(month, tz):
     start = datetime(year, number, 1, tzinfo=ZoneInfo(tz))
     end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=ZoneInfo(tz))
     return start, end
-
-
-def on_ledger(item, start, end):
-    return item["received_at"] < end and (item["closed_at"] is None or item["closed_at"] >= start)
 
 
 def summarize(items):

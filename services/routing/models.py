@@ -1,15 +1,10 @@
 """Routing's tables: where each issue sits now, its history, and meetings."""
 from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase
 
-from lianxin.db import MessagingTables, UtcDateTime
-
-
-class Base(DeclarativeBase):
-    pass
+from lianxin.db import UtcDateTime, service_base
 
 
-Outbox, Inbox, DeadLetter = MessagingTables.add_to(Base)
+Base = service_base()
 
 
 class IssueRow(Base):

@@ -1,7 +1,7 @@
 """Routing's HTTP and RPC payloads."""
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
-from lianxin.contracts import ESCALATION_REASONS, STATUSES
+from lianxin.contracts import ESCALATION_REASONS, ISSUE_STATUSES
 from services.routing.domain import MEETING_ACTIONS
 
 TEXT = validate.Length(min=1, max=2000)
@@ -53,7 +53,7 @@ class RouteOut(Schema):
 
 
 class StationIssuesQuery(Schema):
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = fields.String(validate=validate.OneOf(ISSUE_STATUSES))
 
 
 class ResolveIn(Schema):
@@ -113,13 +113,3 @@ class LedgerOut(Schema):
     month = fields.String()
     summary = fields.Dict()
     items = fields.List(fields.Nested(IssueOut))
-
-
-class LocateIn(Schema):
-    """RPC ``locate``: where a submission would start, or why it cannot."""
-    village_code = fields.String(required=True)
-    station_id = fields.String(allow_none=True, load_default=None)
-    representative_id = fields.String(allow_none=True, load_default=None)
-    category = fields.String(required=True)
-
-

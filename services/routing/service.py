@@ -3,12 +3,12 @@ from dataclasses import dataclass
 
 from nameko.rpc import RpcProxy, rpc
 
-from lianxin.handlers import subscribe
+from lianxin.consumers import subscribe
 from lianxin.config import read_yaml
 from lianxin.db import Database
 from lianxin.reference import Reference
 from lianxin.rpc import call
-from lianxin.service import BaseService
+from lianxin.endpoints import BaseService
 from lianxin.web import csv_response, route
 from services.routing import app, domain, ladder as ladders, ledger, schemas
 from services.routing.models import Base
@@ -18,32 +18,32 @@ ISSUE_HOLDERS = ("station", "district")
 
 
 @dataclass(frozen=True)
-class Setup:
+class RoutingData:
     ladder: ladders.Ladder
     rules: domain.Rules
     timezone: str
 
 
-def load_setup(config):
-    return Setup(ladders.from_directory(read_yaml(config["DIRECTORY_FILE"])),
+def load_routing_data(config):
+    return RoutingData(ladders.from_directory(read_yaml(config["DIRECTORY_FILE"])),
                  domain.Rules.from_file(read_yaml(config["RULES_FILE"])), config["TIMEZONE"])
 
 
 class RoutingService(BaseService):
     name = "routing"
     db = Database(Base, MIGRATIONS)
-    setup = Reference(load_setup)
+    data = Reference(load_routing_data)
     departments = RpcProxy("departments")
 
     @property
     def ladder(self):
-        return self.setup.ladder
+        return self.data.ladder
 
     # events -------------------------------------------------------------------
     @subscribe("issue_submitted")
     def on_issue_submitted(self, payload):
         self.db.consume("issue_submitted", payload, app.place_issue, ladder=self.ladder,
-                        rules=self.setup.rules)
+                        rules=self.data.rules)
 
     @subscribe("feedback_received")
     def on_feedback_received(self, payload):
@@ -66,7 +66,7 @@ class RoutingService(BaseService):
         """Where a submission starts: ``{tier, station_id}``, or ``{errors}``."""
         return domain.locate(village_code=village_code, station_id=station_id,
                              representative_id=representative_id, category=category,
-                             ladder=self.ladder, rules=self.setup.rules, grid_id=grid_id)
+                             ladder=self.ladder, rules=self.data.rules, grid_id=grid_id)
 
     @rpc
     def contact(self, kind, id):
@@ -126,7 +126,7 @@ class RoutingService(BaseService):
     @route("GET", "/ledger", query=schemas.LedgerQuery, response=schemas.LedgerOut,
            auth=("district",), summary="The monthly classified ledger (JSON or CSV)")
     def ledger(self, request, caller, query):
-        start, end = ledger.month_bounds(query["month"], self.setup.timezone)
+        start, end = ledger.month_bounds(query["month"], self.data.timezone)
         with self.db.reading() as session:
             items = app.ledger_items(session, start, end)
         if query["format"] == "csv":

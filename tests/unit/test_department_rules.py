@@ -1,7 +1,7 @@
 """Departments: the category map, referrals, and an assignment's lifecycle."""
 import pytest
 
-from lianxin.errors import Conflict
+from lianxin.errors import NotAllowed
 from services.departments import domain
 
 
@@ -50,6 +50,6 @@ def test_an_assignment_moves_assigned_accepted_completed_or_returned(status, act
     ("returned", "accept"), ("completed", "complete"),
 ])
 def test_steps_out_of_order_are_conflicts(status, action):
-    with pytest.raises(Conflict) as raised:
+    with pytest.raises(NotAllowed) as raised:
         domain.advance(status, action)
     assert raised.value.fields["status"]

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 from marshmallow import ValidationError
 
-from lianxin.errors import Conflict
+from lianxin.errors import NotAllowed
 from services.intake import domain
 from services.intake.schemas import SubmissionIn
 
@@ -58,9 +58,9 @@ def test_a_tracking_number_has_prefix_month_and_sequence():
 
 def test_feedback_is_taken_only_when_handled_and_once_per_handling():
     domain.check_feedback("handled", False)
-    with pytest.raises(Conflict):
+    with pytest.raises(NotAllowed):
         domain.check_feedback("open", False)
-    with pytest.raises(Conflict):
+    with pytest.raises(NotAllowed):
         domain.check_feedback("handled", True)
 
 

@@ -21,20 +21,8 @@ def test_a_month_begins_at_midnight_in_the_district_time_zone():
     assert ledger.month_bounds("2026-12", "Asia/Shanghai")[1].year == 2027
 
 
-def test_an_item_open_from_an_earlier_month_stays_on_the_ledger():
-    assert ledger.on_ledger(item(at(9, 3)), START, END)
 
 
-def test_an_item_closed_before_the_month_is_written_off():
-    assert not ledger.on_ledger(item(at(9, 3), closed=at(10, 2)), START, END)
-
-
-def test_an_item_closed_during_the_month_is_on_that_month_ledger():
-    assert ledger.on_ledger(item(at(9, 3), closed=at(11, 20)), START, END)
-
-
-def test_an_item_received_after_the_month_is_not_on_it():
-    assert not ledger.on_ledger(item(at(12, 3)), START, END)
 
 
 def test_the_summary_counts_by_every_dimension():

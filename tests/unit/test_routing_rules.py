@@ -1,7 +1,7 @@
 """The routing rules: where an issue starts and what each step may do."""
 import pytest
 
-from lianxin.errors import Conflict, Invalid
+from lianxin.errors import BadValue, NotAllowed
 from services.routing import domain
 from tests.unit.conftest import (DISTRICT_STATION, TOWN_STATION, VILLAGE, VILLAGE_STATION,
                                  an_issue)
@@ -49,20 +49,20 @@ def test_escalation_climbs_one_tier_to_the_parent_station(ladder):
 
 
 def test_the_district_cannot_escalate_it_decides_at_a_meeting(ladder):
-    with pytest.raises(Conflict) as raised:
+    with pytest.raises(NotAllowed) as raised:
         domain.decide(an_issue(tier="district", station_id=DISTRICT_STATION), "escalate", ladder,
                       reason="other", note="n")
     assert "tier" in raised.value.fields
 
 
 def test_escalation_needs_a_known_reason(ladder):
-    with pytest.raises(Invalid):
+    with pytest.raises(BadValue):
         domain.decide(an_issue(), "escalate", ladder, reason="bored", note="n")
 
 
 def test_only_district_items_are_referred_forwarded_or_answered(ladder):
     for action in domain.MEETING_ACTIONS:
-        with pytest.raises(Conflict):
+        with pytest.raises(NotAllowed):
             domain.decide(an_issue(), action, ladder, note="n")
 
 
@@ -102,7 +102,7 @@ def test_feedback_closes_or_reopens_at_the_tier_that_handled_it(ladder, rating, 
 
 
 def test_feedback_on_an_open_issue_is_a_conflict(ladder):
-    with pytest.raises(Conflict):
+    with pytest.raises(NotAllowed):
         domain.decide(an_issue(), "close", ladder, rating="satisfied")
 
 

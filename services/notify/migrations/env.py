@@ -1,4 +1,4 @@
-from lianxin.migrations import run
+from lianxin.alembic_env import run
 from services.notify.models import Base
 
 run(Base.metadata)

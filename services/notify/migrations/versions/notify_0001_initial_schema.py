@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import lianxin.db
+from lianxin.alembic_env import create_messaging_tables, drop_messaging_tables
 
 revision = 'notify_0001'
 down_revision = None
@@ -16,20 +17,7 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table('dead_letters',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('event_type', sa.String(length=64), nullable=False),
-    sa.Column('payload', sa.Text(), nullable=False),
-    sa.Column('error', sa.Text(), nullable=False),
-    sa.Column('received_at', lianxin.db.UtcDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
-    op.create_table('inbox',
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('event_type', sa.String(length=64), nullable=False),
-    sa.Column('received_at', lianxin.db.UtcDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('event_id')
-    )
+    create_messaging_tables()
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('issue_id', sa.String(length=36), nullable=False),
@@ -53,19 +41,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_notifications_issue_id'), ['issue_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_status'), ['status'], unique=False)
 
-    op.create_table('outbox',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('event_type', sa.String(length=64), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('created_at', lianxin.db.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', lianxin.db.UtcDateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('event_id')
-    )
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_outbox_sent_at'), ['sent_at'], unique=False)
-
     op.create_table('preferences',
     sa.Column('recipient_kind', sa.String(length=16), nullable=False),
     sa.Column('recipient_id', sa.String(length=64), nullable=False),
@@ -75,16 +50,11 @@ def upgrade():
 
 
 def downgrade():
+    drop_messaging_tables()
     op.drop_table('preferences')
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_outbox_sent_at'))
-
-    op.drop_table('outbox')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notifications_status'))
         batch_op.drop_index(batch_op.f('ix_notifications_issue_id'))
         batch_op.drop_index(batch_op.f('ix_notifications_event_type'))
 
     op.drop_table('notifications')
-    op.drop_table('inbox')
-    op.drop_table('dead_letters')

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import lianxin.db
+from lianxin.alembic_env import create_messaging_tables, drop_messaging_tables
 
 revision = 'routing_0001'
 down_revision = None
@@ -16,20 +17,7 @@ depends_on = None
 
 
 def upgrade():
-    op.create_table('dead_letters',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('event_type', sa.String(length=64), nullable=False),
-    sa.Column('payload', sa.Text(), nullable=False),
-    sa.Column('error', sa.Text(), nullable=False),
-    sa.Column('received_at', lianxin.db.UtcDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
-    op.create_table('inbox',
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('event_type', sa.String(length=64), nullable=False),
-    sa.Column('received_at', lianxin.db.UtcDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('event_id')
-    )
+    create_messaging_tables()
     op.create_table('issues',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('tracking_no', sa.String(length=32), nullable=False),
@@ -60,19 +48,6 @@ def upgrade():
     sa.Column('recorded_at', lianxin.db.UtcDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_table('outbox',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('event_id', sa.String(length=36), nullable=False),
-    sa.Column('event_type', sa.String(length=64), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('created_at', lianxin.db.UtcDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', lianxin.db.UtcDateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('event_id')
-    )
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_outbox_sent_at'), ['sent_at'], unique=False)
-
     op.create_table('steps',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('issue_id', sa.String(length=36), nullable=False),
@@ -94,14 +69,11 @@ def upgrade():
 
 
 def downgrade():
+    drop_messaging_tables()
     with op.batch_alter_table('steps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_steps_issue_id'))
 
     op.drop_table('steps')
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_outbox_sent_at'))
-
-    op.drop_table('outbox')
     op.drop_table('meetings')
     with op.batch_alter_table('issues', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_issues_status'))
@@ -109,5 +81,3 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_issues_received_at'))
 
     op.drop_table('issues')
-    op.drop_table('inbox')
-    op.drop_table('dead_letters')

@@ -33,7 +33,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from rich.table import Table
 
 from lianxin.config import read_yaml
-from lianxin.client import Api, DemoError, Keys, month_now, require_services
+from lianxin.tools.client import Api, DemoError, Keys, month_now, require_services
 
 CLERK_INTERVAL = 0.1          # seconds between the clerk's looks at the district
 MEETING_MAX = 1000            # decisions per meeting (the API's limit)

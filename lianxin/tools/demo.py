@@ -33,9 +33,9 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
                            TextColumn, TimeElapsedColumn)
 from rich.table import Table
 
-from lianxin.client import WORKERS, DemoError, Keys, month_now, require_services, wait_for
+from lianxin.tools.client import WORKERS, DemoError, Keys, month_now, require_services, wait_for
 from lianxin.config import read_yaml
-from lianxin.demo_data import (TIER_NAMES, STATUS_NAMES, PHRASES, CATEGORY_WEIGHTS,
+from lianxin.tools.demo_data import (TIER_NAMES, STATUS_NAMES, PHRASES, CATEGORY_WEIGHTS,
                                 CHANNEL_WEIGHTS, SURNAMES, GIVEN, ON_SPOT, STATION_RESOLUTIONS,
                                 ESCALATIONS, MEETING_REPLIES, CITY_NOTES, CITY_REPLIES,
                                 REFER_NOTES, PROGRESS_NOTES, RESULTS, COOPERATION_NOTES,

@@ -18,11 +18,14 @@ class DeadLettersQuery(Schema):
 
 
 class BaseService:
+    """Endpoints every service class inherits."""
+
     @route("GET", "/health", summary="Liveness and database check")
     def health(self, request):
         with self.db.reading() as session:
             session.execute(text("SELECT 1"))
-        return {"status": "ok", "service": self.name}
+        return {"status": "ok", "service": self.name,
+                "events": {k: self.db.events[k] for k in ("handled", "repeated", "dead_lettered")}}
 
     @route("GET", "/openapi.json", summary="This service's OpenAPI document", spec=True)
     def openapi(self, request, spec):

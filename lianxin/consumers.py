@@ -1,4 +1,4 @@
-"""Event handlers: one per subscribed event, and none that lets a message vanish.
+"""AMQP consumer plumbing: ``@subscribe(event)`` on a service method, and no message lost.
 
 nameko acks and drops a message whose body cannot be decoded (kombu only logs it).
 Our handlers' queue consumer keeps such a message in the service's dead-letter
@@ -7,7 +7,7 @@ table with the decoding error instead.
 from nameko.events import EventHandler
 from nameko.messaging import QueueConsumer
 
-from lianxin.contracts import handler_name, publisher, subscriptions
+from lianxin.contracts import publisher
 from lianxin.db import Database
 
 
@@ -26,16 +26,8 @@ class KeepingEventHandler(EventHandler):
 
 
 def subscribe(event_type):
-    """Handle ``event_type`` from whichever service the contract says publishes it."""
+    """Handle ``event_type`` from whichever service the contract says publishes it.
+
+    The method must be named ``on_<event_type>``: the queue names derive from it."""
     return KeepingEventHandler.decorator(publisher(event_type), event_type)
 
-
-def add_handlers(service_cls, handle):
-    """Give ``service_cls`` one handler per event it subscribes to in the contract,
-    each calling ``handle(service, event_type, payload)``."""
-    for event_type in subscriptions(service_cls.name):
-        def handler(self, payload, event_type=event_type):
-            handle(self, event_type, payload)
-        handler.__name__ = handler_name(event_type)
-        setattr(service_cls, handler.__name__, subscribe(event_type)(handler))
-    return service_cls

@@ -1,0 +1,1 @@
+"""Operator tools run by the ``lianxin`` command: the demo month and the bench."""
