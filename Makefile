@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test demo bench check clean
+.PHONY: run test lint demo bench check clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,12 @@ $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt pyproject.to
 run: $(INSTALLED)  ## the four services on SQLite under var/, RabbitMQ at AMQP_URI
 	$(PY) -m lianxin run
 
-test: $(INSTALLED)  ## unit, integration and end-to-end tests; again on PostgreSQL
+test: $(INSTALLED)  ## lint and types, then unit, integration and end-to-end tests; again on PostgreSQL
 	PY=$(PY) bash scripts/test.sh
+
+lint: $(INSTALLED)  ## ruff (lint and import order), then mypy (types)
+	$(PY) -m ruff check lianxin services tests
+	$(PY) -m mypy
 
 demo: $(INSTALLED)  ## with the system running: a month of issues, then the ledger
 	$(PY) -m lianxin demo

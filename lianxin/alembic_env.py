@@ -3,11 +3,13 @@
 ``Database.setup`` passes an open connection; the ``alembic`` command line (for
 writing a new revision) gets its URL from ``-x url=...``.
 """
+from __future__ import annotations
+
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, MetaData, create_engine
 
 
-def run(target_metadata):
+def run(target_metadata: MetaData) -> None:
     config = context.config
     connection = config.attributes.get("connection")
     if connection is not None:
@@ -19,17 +21,17 @@ def run(target_metadata):
         connection.commit()
 
 
-def _upgrade(connection, target_metadata):
+def _upgrade(connection: Connection, target_metadata: MetaData) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=True, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
 
 
-def create_messaging_tables():
+def create_messaging_tables() -> None:
     """The outbox, inbox and dead-letter tables every service's first revision creates."""
-    from alembic import op
     import sqlalchemy as sa
+    from alembic import op
 
     from lianxin.db import UtcDateTime
     op.create_table("dead_letters",
@@ -57,7 +59,7 @@ def create_messaging_tables():
         batch_op.create_index(batch_op.f("ix_outbox_sent_at"), ["sent_at"], unique=False)
 
 
-def drop_messaging_tables():
+def drop_messaging_tables() -> None:
     from alembic import op
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_sent_at"))

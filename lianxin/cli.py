@@ -35,8 +35,9 @@ def serve(config, name):
     import eventlet
     eventlet.monkey_patch()
     import importlib
-    from nameko.cli.run import run as run_services
     import logging.config
+
+    from nameko.cli.run import run as run_services
     logging.config.dictConfig(config["LOGGING"])
     module, cls = SERVICE_CLASSES[name].split(":")
     service = getattr(importlib.import_module(module), cls)

@@ -5,8 +5,11 @@ error. Consumers read tolerantly (unknown fields are dropped) and changes to a
 schema are additive. Events carry ids, tiers, stations and categories, never a
 voter's name, phone or ID number.
 """
+from __future__ import annotations
+
 import uuid
 from datetime import datetime, timezone
+from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
@@ -14,7 +17,8 @@ TIERS = ("village", "town", "district", "city")
 ISSUE_STATUSES = ("open", "referred", "forwarded", "handled", "closed")
 CHANNELS = ("visit", "reception", "hotline", "online", "grid")
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
-ESCALATION_REASONS = ("beyond_authority", "needs_funding", "cross_boundary", "needs_department", "other")
+ESCALATION_REASONS = ("beyond_authority", "needs_funding", "cross_boundary", "needs_department",
+                      "other")
 
 
 class Event(Schema):
@@ -86,7 +90,7 @@ class AssignmentEvent(Event):
     note = fields.String(load_default=None, allow_none=True)
 
 
-EVENTS = {
+EVENTS: dict[str, tuple[str, type[Event], tuple[str, ...]]] = {
     # name: (publisher, schema, consumers)
     "issue_submitted": ("intake", IssueSubmitted, ("routing", "notify")),
     "feedback_received": ("intake", FeedbackReceived, ("routing",)),
@@ -105,29 +109,30 @@ EVENTS = {
 }
 
 
-def publisher(event_type):
+def publisher(event_type: str) -> str:
     return EVENTS[event_type][0]
 
 
 _SCHEMAS = {name: event_schema() for name, (_, event_schema, _) in EVENTS.items()}
 
 
-def schema(event_type):
+def schema(event_type: str) -> Event:
     """The (shared, reusable) schema instance of ``event_type``."""
     return _SCHEMAS[event_type]
 
 
-def subscriptions(service):
+def subscriptions(service: str) -> list[str]:
     """The events ``service`` consumes, in contract order."""
     return [name for name, (_, _, consumers) in EVENTS.items() if service in consumers]
 
 
-def handler_name(event_type):
+def handler_name(event_type: str) -> str:
     """Every consumer handles ``event_type`` in a method of this name."""
     return f"on_{event_type}"
 
 
-def new_event(event_type, issue_id, now=None, **data):
+def new_event(event_type: str, issue_id: object, now: datetime | None = None,
+              **data: Any) -> dict[str, Any]:
     """A complete, validated event payload ready for the outbox."""
     payload = {
         "event_id": str(uuid.uuid4()),

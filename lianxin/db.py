@@ -1,15 +1,12 @@
-"""Each service's own database: engine, migrations, transactional outbox and inbox.
+"""Each service's own database: engine, tables shared by all, migrations, units of work.
 
 A worker changes state and records the events of that change in one transaction
-(``Database.transaction``); after commit the outbox is relayed to RabbitMQ with
-publisher confirms, and a background sweep re-sends whatever is still unconfirmed.
-A consumer (``Database.consume``) records each ``event_id`` in the inbox in the same
-transaction as its work, ignores a second delivery, and keeps any event it cannot
-process in the dead-letter table with the error.
+(``Database.transaction``); after commit the outbox is relayed to RabbitMQ
+(``lianxin.outbox``). A consumer (``Database.consume``, ``lianxin.inbox``) records
+each ``event_id`` in the inbox in the same transaction as its work.
 """
-import json
+import fcntl
 import logging
-import threading
 from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -18,19 +15,30 @@ from pathlib import Path
 import eventlet
 from alembic import command
 from alembic.config import Config
-from marshmallow import ValidationError
 from nameko.extensions import DependencyProvider
-from sqlalchemy import (JSON, Column, DateTime, Integer, String, Text, TypeDecorator,
-                        create_engine, event, insert, select, update)
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from lianxin import bus, contracts
+from lianxin import bus, contracts, inbox
 from lianxin.errors import NotFound
+from lianxin.outbox import Relay
+from lianxin.retries import Attempts
 
 log = logging.getLogger(__name__)
-RELAY_BATCH = 200
 
 
 def utcnow():
@@ -68,6 +76,9 @@ def service_base():
         payload = Column(JSON, nullable=False)
         created_at = Column(UtcDateTime(), nullable=False)
         sent_at = Column(UtcDateTime(), index=True)
+        # a relay's lease on an unsent row, so that two replicas never both publish it
+        claim = Column(String(36))
+        claimed_until = Column(UtcDateTime())
 
     class Inbox(Base):
         __tablename__ = "inbox"
@@ -82,6 +93,11 @@ def service_base():
         payload = Column(Text, nullable=False)
         error = Column(Text, nullable=False)
         received_at = Column(UtcDateTime(), nullable=False)
+        # dead (the message is bad) | parked (retries ran out) | replayed | discarded
+        status = Column(String(16), nullable=False, default="dead", server_default="dead",
+                        index=True)
+        attempts = Column(Integer, nullable=False, default=0, server_default="0")
+        updated_at = Column(UtcDateTime())
 
     return Base
 
@@ -121,12 +137,30 @@ def make_engine(url):
 
 
 def migrate(engine, migrations_dir):
-    """Bring the schema to the newest Alembic revision of ``migrations_dir``."""
+    """Bring the schema to the newest Alembic revision of ``migrations_dir``, holding a
+    lock so that replicas starting together migrate one after the other."""
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
-    with engine.begin() as connection:
+    with _migration_lock(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('lianxin-migrate'))"))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@contextmanager
+def _migration_lock(engine):
+    """A file lock beside a SQLite database (PostgreSQL locks inside the transaction)."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.migrate-lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Unit:
@@ -150,15 +184,16 @@ class Unit:
         return payload
 
 
+
 class Database(DependencyProvider):
-    """nameko dependency: this service's database, with outbox relay and inbox."""
+    """nameko dependency: this service's database, its outbox relay and its inbox."""
 
     def __init__(self, base, migrations_dir):
         self.base = base
         self.migrations_dir = migrations_dir
 
     def setup(self):
-        self.config = config = self.container.config
+        config = self.container.config
         self.service = self.container.service_name
         self.engine = make_engine(config["DATABASE_URL"])
         migrate(self.engine, self.migrations_dir)
@@ -167,11 +202,10 @@ class Database(DependencyProvider):
         self.outbox, self.inbox, self.dead_letters = (
             tables["outbox"], tables["inbox"], tables["dead_letters"])
         self.interval = float(config.get("RELAY_INTERVAL", 2))
-        self.publisher = bus.event_publisher(config["AMQP_URI"], self.service)
+        self.relay = Relay(self, bus.event_publisher(config["AMQP_URI"], self.service))
+        self.attempts = Attempts(limit=int(config.get("RETRY_LIMIT", 10)))
+        self.events = Counter()   # handled, repeated, dead_lettered, parked: shown by /health
         bus.declare_topology(config["AMQP_URI"])
-        self._relaying = threading.Lock()
-        self.events = Counter()   # handled, repeated, dead_lettered: shown by /health
-        self._dirty = False
         self._running = False
 
     def start(self):
@@ -188,8 +222,10 @@ class Database(DependencyProvider):
         return self
 
     @contextmanager
-    def transaction(self):
-        """Commit the work and its events together, then relay the events."""
+    def transaction(self, relay=True):
+        """Commit the work and its events together, then relay the events; a relay
+        that fails after the commit is left to the sweep, never reported as the
+        work's failure."""
         session = self.sessions()
         unit = Unit(session, self.outbox, self.service)
         try:
@@ -200,8 +236,8 @@ class Database(DependencyProvider):
             raise
         finally:
             session.close()
-        if unit.published:
-            self.relay()
+        if relay and unit.published:
+            self.relay.sweep()
 
     @contextmanager
     def reading(self):
@@ -213,90 +249,22 @@ class Database(DependencyProvider):
             session.close()  # detaches without expiring, so results can still be dumped
 
     def consume(self, event_type, payload, handle, /, **context):
-        """Run ``handle(unit, event, **context)`` once per event; keep what cannot be handled.
-
-        Returns what ``handle`` returned, or None for a repeat or a dead letter."""
-        try:
-            event_data = contracts.schema(event_type).load(payload)
-        except ValidationError as exc:
-            return self.keep_dead_letter(event_type, payload, f"invalid: {exc.messages}")
-        try:
-            with self.transaction() as unit:
-                event_id = str(event_data["event_id"])
-                if unit.session.execute(select(self.inbox.c.event_id)
-                                        .where(self.inbox.c.event_id == event_id)).first():
-                    self.events["repeated"] += 1
-                    return None
-                unit.session.execute(insert(self.inbox).values(
-                    event_id=event_id, event_type=event_type, received_at=unit.now))
-                result = handle(unit, event_data, **context)
-        except IntegrityError as exc:
-            if self._seen(event_data["event_id"]):  # a concurrent second delivery won
-                log.info("%s %s already handled", event_type, event_data["event_id"])
-                self.events["repeated"] += 1
-                return None
-            log.exception("%s could not be handled; kept as a dead letter", event_type)
-            self.keep_dead_letter(event_type, payload, f"{type(exc).__name__}: {exc}")
-            return None
-        except Exception as exc:  # the message is acked by nameko: keep it here
-            log.exception("%s could not be handled; kept as a dead letter", event_type)
-            self.keep_dead_letter(event_type, payload, f"{type(exc).__name__}: {exc}")
-            return None
-        self.events["handled"] += 1
-        return result
-
-    def _seen(self, event_id):
-        with self.reading() as session:
-            return session.execute(select(self.inbox.c.event_id)
-                                   .where(self.inbox.c.event_id == str(event_id))).first()
+        """Handle an event once, keep it as a dead letter, or raise ``Retry``
+        (``lianxin.inbox``)."""
+        return inbox.consume(self, event_type, payload, handle, context)
 
     def keep_dead_letter(self, event_type, payload, error):
-        """Store an event that could not be handled, as received, with the reason."""
-        if not isinstance(payload, str):
-            payload = json.dumps(payload, ensure_ascii=False, default=str)
-        with self.transaction() as unit:
-            unit.session.execute(insert(self.dead_letters).values(
-                event_type=event_type, payload=payload,
-                error=error[:4000], received_at=unit.now))
-        self.events["dead_lettered"] += 1
+        inbox.keep(self, event_type, payload, error)
 
-    def relay(self):
-        """Publish every unsent outbox event; one relay at a time per process."""
-        self._dirty = True
-        if not self._relaying.acquire(blocking=False):
-            return
-        try:
-            while self._dirty:
-                self._dirty = False
-                self._send_pending()
-        finally:
-            self._relaying.release()
-
-    def _send_pending(self):
-        while True:
-            with self.reading() as session:
-                rows = session.execute(
-                    select(self.outbox.c.id, self.outbox.c.event_type, self.outbox.c.payload)
-                    .where(self.outbox.c.sent_at.is_(None))
-                    .order_by(self.outbox.c.id).limit(RELAY_BATCH)).all()
-            sent = []
-            try:
-                for row in rows:
-                    self.publisher.publish(row.payload, routing_key=row.event_type)
-                    sent.append(row.id)
-            finally:
-                if sent:
-                    with self.transaction() as unit:
-                        unit.session.execute(update(self.outbox)
-                                             .where(self.outbox.c.id.in_(sent))
-                                             .values(sent_at=unit.now))
-            if len(rows) < RELAY_BATCH:
-                return
+    def health(self):
+        """What this process has done with the events it received."""
+        names = ("handled", "repeated", "dead_lettered", "parked")
+        return {**{name: self.events[name] for name in names},
+                "retrying": self.attempts.waiting, "retries": self.attempts.retried,
+                "last_retry_error": self.attempts.last_error,
+                "published": self.relay.published}
 
     def _sweep(self):
         while self._running:
             eventlet.sleep(self.interval)
-            try:
-                self.relay()
-            except Exception:
-                log.warning("outbox relay failed; will retry", exc_info=True)
+            self.relay.sweep()

@@ -1,23 +1,30 @@
 """Each service's OpenAPI document, generated from its routes' marshmallow schemas."""
+from __future__ import annotations
+
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+if TYPE_CHECKING:
+    from lianxin.web import Route
+
 PATH_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
-def openapi_path(url):
+def openapi_path(url: str) -> str:
     """``/issues/<issue_id>`` as OpenAPI writes it: ``/issues/{issue_id}``."""
     return PATH_PARAM.sub(r"{\1}", url)
 
 
-def document(service_name, routes):
+def document(service_name: str, routes: Iterable[Route]) -> dict[str, Any]:
     """The OpenAPI 3 document of ``routes`` (``web.Route`` entrypoints)."""
     spec = APISpec(title=f"Lianxin {service_name}", version="1.0.0",
                    openapi_version="3.0.3", plugins=[MarshmallowPlugin()])
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    paths = {}
+    paths: dict[str, dict[str, Any]] = {}
     for entry in sorted(routes, key=lambda e: (e.url, e.method)):
         paths.setdefault(openapi_path(entry.url), {})[entry.method.lower()] = _operation(entry)
     for path, operations in paths.items():
@@ -25,11 +32,13 @@ def document(service_name, routes):
     return spec.to_dict()
 
 
-def _operation(entry):
-    operation = {"summary": entry.summary or entry.method_name.replace("_", " "),
-                 "operationId": entry.method_name, "responses": {}}
-    params = [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
-              for name in PATH_PARAM.findall(entry.url)]
+def _operation(entry: Route) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": entry.summary or entry.method_name.replace("_", " "),
+        "operationId": entry.method_name, "responses": {}}
+    params: list[dict[str, Any]] = [
+        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+        for name in PATH_PARAM.findall(entry.url)]
     if entry.query_schema is not None:
         params.append({"in": "query", "schema": entry.query_schema})
     if params:
@@ -37,7 +46,7 @@ def _operation(entry):
     if entry.body_schema is not None:
         operation["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": entry.body_schema}}}
-    ok = {"description": "success"}
+    ok: dict[str, Any] = {"description": "success"}
     if entry.response_schema is not None:
         ok["content"] = {"application/json": {"schema": entry.response_schema}}
     operation["responses"][str(entry.status)] = ok

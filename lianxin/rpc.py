@@ -1,4 +1,9 @@
 """Calls to another service's RPC that give up instead of waiting forever."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import eventlet
 
 from lianxin.errors import Unavailable
@@ -6,7 +11,8 @@ from lianxin.errors import Unavailable
 RPC_TIMEOUT = 10
 
 
-def call(method, *args, timeout=RPC_TIMEOUT, **kwargs):
+def call(method: Callable[..., Any], *args: Any, timeout: float = RPC_TIMEOUT,
+         **kwargs: Any) -> Any:
     """An RPC call that gives up after ``timeout`` seconds with a 503."""
     try:
         with eventlet.Timeout(timeout):

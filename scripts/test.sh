@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# The whole test suite: once on SQLite, then again with every service on PostgreSQL.
+# The whole test suite: lint and types first (ruff, mypy; either failing fails the run),
+# then the tests once on SQLite, then again with every service on PostgreSQL.
 # The PostgreSQL leg is skipped (with a note) when no server answers, except under
 # CI=true, where it is required.
 set -euo pipefail
 PY=${PY:-.venv/bin/python}
 PG=${LIANXIN_TEST_PG:-postgresql://postgres@127.0.0.1:5432}
+
+echo "== lint and types"
+"$PY" -m ruff check lianxin services tests
+"$PY" -m mypy
 
 "$PY" -m lianxin check || {
   echo "make test needs RabbitMQ: start it with 'rabbitmq-server -detached'" >&2; exit 1; }

@@ -29,19 +29,50 @@ from dataclasses import dataclass, field
 import click
 from rich.columns import Columns
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
-                           TextColumn, TimeElapsedColumn)
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
-from lianxin.tools.client import WORKERS, DemoError, Keys, month_now, require_services, wait_for
 from lianxin.config import read_yaml
-from lianxin.tools.demo_data import (TIER_NAMES, STATUS_NAMES, PHRASES, CATEGORY_WEIGHTS,
-                                CHANNEL_WEIGHTS, SURNAMES, GIVEN, ON_SPOT, STATION_RESOLUTIONS,
-                                ESCALATIONS, MEETING_REPLIES, CITY_NOTES, CITY_REPLIES,
-                                REFER_NOTES, PROGRESS_NOTES, RESULTS, COOPERATION_NOTES,
-                                RETURN_REASON, FEEDBACK, NAMED, NEXT_DEPARTMENT, P_ON_SPOT,
-                                P_RESOLVE, P_MEETING, P_NAMED, P_CITY_REPLY, P_RETURN,
-                                P_FEEDBACK, P_RATING)
+from lianxin.tools.client import WORKERS, DemoError, Keys, month_now, require_services, wait_for
+from lianxin.tools.demo_data import (
+    CATEGORY_WEIGHTS,
+    CHANNEL_WEIGHTS,
+    CITY_NOTES,
+    CITY_REPLIES,
+    COOPERATION_NOTES,
+    ESCALATIONS,
+    FEEDBACK,
+    GIVEN,
+    MEETING_REPLIES,
+    NAMED,
+    NEXT_DEPARTMENT,
+    ON_SPOT,
+    P_CITY_REPLY,
+    P_FEEDBACK,
+    P_MEETING,
+    P_NAMED,
+    P_ON_SPOT,
+    P_RATING,
+    P_RESOLVE,
+    P_RETURN,
+    PHRASES,
+    PROGRESS_NOTES,
+    REFER_NOTES,
+    RESULTS,
+    RETURN_REASON,
+    STATION_RESOLUTIONS,
+    STATUS_NAMES,
+    SURNAMES,
+    TIER_NAMES,
+)
+
 
 @dataclass
 class Item:
@@ -49,14 +80,14 @@ class Item:
     index: int
     rng: random.Random
     submission: dict
-    id: str = None
-    tracking_no: str = None
-    category: str = None
-    status: str = None
-    tier: str = None
-    station_id: str = None
-    department: str = None
-    first_lead: str = None
+    id: str | None = None
+    tracking_no: str | None = None
+    category: str | None = None
+    status: str | None = None
+    tier: str | None = None
+    station_id: str | None = None
+    department: str | None = None
+    first_lead: str | None = None
     path: list = field(default_factory=list)
 
 
@@ -368,7 +399,8 @@ def demo(config, issues, seed):
         if returned:
             second = [{"issue_id": item.id, "action": "refer",
                        "department": month.next_department(item),
-                       "note": "原承办部门退回，经主任会议研究改由本部门承办。"} for item in returned]
+                       "note": "原承办部门退回，经主任会议研究改由本部门承办。"}
+                      for item in returned]
             second_task = progress.add_task("second meeting (returned items)", total=1)
             again = month.meeting(second)
             progress.advance(second_task)
@@ -384,7 +416,7 @@ def demo(config, issues, seed):
         for position, rating in enumerate([r for r, _ in P_RATING][:len(rated)]):
             ratings[position] = rating           # every kind at least once
         run_all(progress, "voters give feedback", month.feedback,
-                list(zip(rated, ratings)), pool)
+                list(zip(rated, ratings, strict=False)), pool)
 
     elapsed = time.monotonic() - started
     print_run(console, month, issues, elapsed)

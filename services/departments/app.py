@@ -14,8 +14,8 @@ def create_assignments(unit, event):
     for code, lead in departments:
         row = AssignmentRow(id=str(uuid.uuid4()), issue_id=str(event["issue_id"]), department=code,
                             lead=lead, status="assigned", category=event["category"],
-                            tracking_no=event["tracking_no"], title=event["title"], brief=event["note"], created_at=unit.now,
-                            updated_at=unit.now)
+                            tracking_no=event["tracking_no"], title=event["title"],
+                            brief=event["note"], created_at=unit.now, updated_at=unit.now)
         unit.session.add(row)
         _record(unit, row, "assign", "assignment_created", event["note"])
 

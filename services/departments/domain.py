@@ -1,5 +1,9 @@
 """Departments' rules: the category map, referrals, and an assignment's lifecycle."""
+from __future__ import annotations
+
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from lianxin.errors import NotAllowed
 
@@ -8,18 +12,19 @@ from lianxin.errors import NotAllowed
 class Department:
     code: str
     name: str
-    email: str = None
-    webhook: str = None
+    email: str | None = None
+    webhook: str | None = None
 
 
 @dataclass(frozen=True)
 class Catalog:
-    departments: dict        # code -> Department
-    category_map: dict       # category -> department code
+    departments: dict[str, Department]   # code -> Department
+    category_map: dict[str, str]         # category -> department code
 
     @classmethod
-    def from_directory(cls, directory):
-        departments = {d["code"]: Department(d["code"], d["name"], d.get("email"), d.get("webhook"))
+    def from_directory(cls, directory: dict[str, Any]) -> Catalog:
+        departments = {d["code"]: Department(d["code"], d["name"], d.get("email"),
+                                             d.get("webhook"))
                        for d in directory["departments"]}
         category_map = {c["code"]: c["department"] for c in directory.get("categories", [])
                         if c.get("department")}
@@ -28,17 +33,18 @@ class Catalog:
             raise ValueError(f"categories map to unknown departments: {sorted(unknown)}")
         return cls(departments, category_map)
 
-    def listing(self):
+    def listing(self) -> list[dict[str, Any]]:
         """Every department with the categories it takes by default."""
         return [{"code": d.code, "name": d.name,
                  "categories": [c for c, code in self.category_map.items() if code == d.code]}
                 for d in self.departments.values()]
 
 
-def referral(catalog, *, category, department=None, cooperating=()):
+def referral(catalog: Catalog, *, category: str, department: str | None = None,
+             cooperating: Sequence[str] = ()) -> dict[str, Any]:
     """The lead (defaulting from the category) and cooperating departments, or errors."""
     lead = department or catalog.category_map.get(category)
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if lead is None:
         errors["department"] = [f"category {category!r} has no default department; name one"]
     elif lead not in catalog.departments:
@@ -55,7 +61,7 @@ def referral(catalog, *, category, department=None, cooperating=()):
 
 @dataclass(frozen=True)
 class Step:
-    from_status: frozenset
+    from_status: frozenset[str]
     to_status: str
     event: str
 
@@ -68,7 +74,7 @@ LIFECYCLE = {
 }
 
 
-def advance(status, action):
+def advance(status: str, action: str) -> tuple[str, str]:
     """The status after ``action`` and the event recording it, or ``NotAllowed``."""
     step = LIFECYCLE[action]
     if status not in step.from_status:

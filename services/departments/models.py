@@ -1,10 +1,12 @@
 """Departments' tables: assignments and their history."""
+from typing import Any
+
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text
 
 from lianxin.db import UtcDateTime, service_base
 
-
-Base = service_base()
+# Any: a base made at run time is not a type mypy can check classes against
+Base: Any = service_base()
 
 
 class AssignmentRow(Base):

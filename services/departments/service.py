@@ -1,11 +1,11 @@
 """Departments service: the category map, assignments and their lifecycle."""
 from nameko.rpc import rpc
 
-from lianxin.consumers import subscribe
 from lianxin.config import read_yaml
+from lianxin.consumers import subscribe
 from lianxin.db import Database
-from lianxin.reference import Reference
 from lianxin.endpoints import BaseService
+from lianxin.reference import Reference
 from lianxin.web import route
 from services.departments import app, domain, schemas
 from services.departments.models import Base
@@ -62,7 +62,8 @@ class DepartmentsService(BaseService):
         return self._act(assignment_id, "accept", caller, body.get("note"))
 
     @route("POST", "/assignments/<assignment_id>/return", body=schemas.ReturnIn,
-           response=schemas.AssignmentOut, auth=DEPARTMENT, summary="Return it with a reason (退回)")
+           response=schemas.AssignmentOut, auth=DEPARTMENT,
+           summary="Return it with a reason (退回)")
     def return_(self, request, assignment_id, caller, body):
         return self._act(assignment_id, "return", caller, body["reason"])
 

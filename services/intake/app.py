@@ -53,7 +53,8 @@ def project(unit, event, *, event_type):
         row.status, row.tier = event["status"], event["tier"]
         row.current_station_id = event["station_id"]
         row.department = event["department"]
-        row.feedback_pending = False
+        if event_type == "issue_reopened":   # a new handling: its own feedback awaited
+            row.feedback_pending = False
 
 
 def give_feedback(unit, issue_id, feedback):

@@ -1,11 +1,13 @@
 """Intake's tables: issues as submitted with the voter's personal data, the voter's
 timeline (a projection of every service's events), and feedback."""
+from typing import Any
+
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text
 
 from lianxin.db import UtcDateTime, service_base
 
-
-Base = service_base()
+# Any: a base made at run time is not a type mypy can check classes against
+Base: Any = service_base()
 
 
 class IssueRow(Base):

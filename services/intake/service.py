@@ -4,9 +4,9 @@ from nameko.rpc import RpcProxy, rpc
 
 from lianxin.consumers import subscribe
 from lianxin.db import Database
+from lianxin.endpoints import BaseService
 from lianxin.reference import Reference
 from lianxin.rpc import call
-from lianxin.endpoints import BaseService
 from lianxin.web import route
 from services.intake import app, schemas
 from services.intake.models import Base

@@ -1,12 +1,16 @@
 """Notify rules: who is told of an event, what they read, and when to retry."""
+from __future__ import annotations
+
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from string import Formatter
+from typing import Any
 
 RECIPIENT_FIELDS = {"voter": "issue_id", "station": "station_id",
                     "representative": "representative_id", "department": "department"}
 CHANNELS = ("log", "smtp", "webhook")
-ADDRESS_FIELD = {"log": None, "smtp": "email", "webhook": "webhook"}
+ADDRESS_FIELD: dict[str, str | None] = {"log": None, "smtp": "email", "webhook": "webhook"}
 
 
 @dataclass(frozen=True)
@@ -16,17 +20,18 @@ class Message:
     body: str
 
 
-class _Blank(dict):
-    def __missing__(self, key):
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
         return ""
 
 
-def render(template, context):
+def render(template: str, context: Mapping[str, Any]) -> str:
     """``template`` with its {placeholders} filled; a missing value renders empty."""
     return Formatter().vformat(template, (), _Blank(context)).strip()
 
 
-def messages(event_type, event, templates, department_names=None):
+def messages(event_type: str, event: Mapping[str, Any], templates: Mapping[str, Any],
+             department_names: Mapping[Any, str] | None = None) -> list[Message]:
     """Everyone ``templates`` names for ``event_type``, with their rendered message."""
     names = templates.get("names", {})
     department = event.get("department")
@@ -35,7 +40,7 @@ def messages(event_type, event, templates, department_names=None):
                "tier_name": names.get("tier", {}).get(event.get("tier"), event.get("tier")),
                "reason_name": names.get("reason", {}).get(event.get("reason"), event.get("reason")),
                "rating_name": names.get("rating", {}).get(event.get("rating"), event.get("rating"))}
-    found = []
+    found: list[Message] = []
     for kind, template in (templates.get(event_type) or {}).items():
         recipient = event.get(RECIPIENT_FIELDS[kind])
         if recipient:
@@ -43,10 +48,11 @@ def messages(event_type, event, templates, department_names=None):
     return found
 
 
-def retry_at(attempts, now, base_seconds=2, cap_seconds=300):
+def retry_at(attempts: int, now: datetime, base_seconds: float = 2,
+             cap_seconds: float = 300) -> datetime:
     """When to try again after ``attempts`` failures: doubling, capped."""
     return now + timedelta(seconds=min(cap_seconds, base_seconds * 2 ** max(attempts - 1, 0)))
 
 
-def address_field(channel):
+def address_field(channel: str) -> str | None:
     return ADDRESS_FIELD[channel]

@@ -1,10 +1,12 @@
 """Notify's tables: channel preferences and every message sent or failed."""
+from typing import Any
+
 from sqlalchemy import Column, Integer, String, Text, UniqueConstraint
 
 from lianxin.db import UtcDateTime, service_base
 
-
-Base = service_base()
+# Any: a base made at run time is not a type mypy can check classes against
+Base: Any = service_base()
 
 
 class Preference(Base):

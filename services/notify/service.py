@@ -4,12 +4,12 @@ from datetime import timedelta
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
-from lianxin.consumers import subscribe
 from lianxin.config import read_yaml
+from lianxin.consumers import subscribe
 from lianxin.db import Database
+from lianxin.endpoints import BaseService
 from lianxin.reference import Reference
 from lianxin.rpc import call
-from lianxin.endpoints import BaseService
 from lianxin.web import route
 from services.notify import app, channels, schemas
 from services.notify.models import Base
@@ -24,9 +24,11 @@ CONTACT_OWNER = {"voter": "intake", "station": "routing", "representative": "rou
 def load_settings(config):
     notify = config["NOTIFY"]
     departments = read_yaml(config["DIRECTORY_FILE"])["departments"]
-    return {"templates": read_yaml(config["TEMPLATES_FILE"]), "channels": channels.from_config(notify),
+    return {"templates": read_yaml(config["TEMPLATES_FILE"]),
+            "channels": channels.from_config(notify),
             "department_names": {d["code"]: d["name"] for d in departments},
-            "default_channel": notify["default_channel"], "max_attempts": int(notify["max_attempts"])}
+            "default_channel": notify["default_channel"],
+            "max_attempts": int(notify["max_attempts"])}
 
 
 class NotifyService(BaseService):

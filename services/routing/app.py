@@ -1,5 +1,6 @@
 """Routing's use cases: each takes a unit of work and plain values, applies the rules."""
 import uuid
+
 from sqlalchemy import select
 
 from lianxin.db import load_one
@@ -101,7 +102,7 @@ def referral_asks(session, decisions):
 
 def checked_referrals(asks, answers):
     """Departments' answers by decision index, or ``BadValue`` naming each bad decision."""
-    answered = dict(zip(asks, answers))
+    answered = dict(zip(asks, answers, strict=False))
     errors = {f"decisions.{i}": a["errors"] for i, a in answered.items() if a.get("errors")}
     if errors:
         raise BadValue("unknown department in a referral", errors)

@@ -4,19 +4,26 @@ Pure functions on plain objects; the transition table below is the whole state
 machine. ``decide`` returns the issue after the step and the event to publish, or
 raises ``NotAllowed``/``BadValue`` naming why the step is not allowed.
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from lianxin.contracts import ESCALATION_REASONS, RATINGS
 from lianxin.errors import BadValue, NotAllowed
 
+if TYPE_CHECKING:
+    from services.routing.ladder import Ladder, Station
+
 
 @dataclass(frozen=True)
 class Rules:
-    district_categories: frozenset = frozenset()
-    town_categories: frozenset = frozenset()
+    district_categories: frozenset[str] = frozenset()
+    town_categories: frozenset[str] = frozenset()
 
     @classmethod
-    def from_file(cls, data):
+    def from_file(cls, data: dict[str, Any] | None) -> Rules:
         start = (data or {}).get("start", {})
         return cls(frozenset(start.get("district", [])), frozenset(start.get("town", [])))
 
@@ -31,19 +38,19 @@ class Issue:
     title: str
     village_code: str
     channel: str
-    tracking_no: str = None
-    representative_id: str = None
-    department: str = None
-    cooperating: tuple = ()
+    tracking_no: str | None = None
+    representative_id: str | None = None
+    department: str | None = None
+    cooperating: tuple[str, ...] = ()
     version: int = 0
 
 
 @dataclass(frozen=True)
 class Transition:
-    from_status: frozenset
+    from_status: frozenset[str]
     to_status: str
     event: str
-    tiers: frozenset = frozenset({"village", "town", "district", "city"})
+    tiers: frozenset[str] = frozenset({"village", "town", "district", "city"})
 
 
 TRANSITIONS = {
@@ -51,7 +58,8 @@ TRANSITIONS = {
     "escalate": Transition(frozenset({"open"}), "open", "issue_escalated",
                            frozenset({"village", "town"})),
     "refer": Transition(frozenset({"open"}), "referred", "issue_referred", frozenset({"district"})),
-    "city": Transition(frozenset({"open"}), "forwarded", "issue_forwarded", frozenset({"district"})),
+    "city": Transition(frozenset({"open"}), "forwarded", "issue_forwarded",
+                       frozenset({"district"})),
     "reply": Transition(frozenset({"open"}), "handled", "issue_resolved", frozenset({"district"})),
     "city_reply": Transition(frozenset({"forwarded"}), "handled", "issue_resolved"),
     "complete": Transition(frozenset({"referred"}), "handled", "issue_resolved"),
@@ -68,10 +76,11 @@ MEETING_ACTIONS = ("refer", "city", "reply")
 class Decision:
     issue: Issue
     event: str
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
 
 
-def start_station(*, category, village_code, station_id, ladder, rules):
+def start_station(*, category: str, village_code: str, station_id: str | None, ladder: Ladder,
+                  rules: Rules) -> Station:
     """The station an issue starts at: the rules' tier, the collecting station, or the village's."""
     village_station = ladder.village_stations[village_code]
     if category in rules.district_categories:
@@ -81,10 +90,11 @@ def start_station(*, category, village_code, station_id, ladder, rules):
     return ladder.stations[station_id or village_station]
 
 
-def check_origin(*, village_code, station_id, representative_id, category, ladder,
-                 grid_id=None):
+def check_origin(*, village_code: str, station_id: str | None, representative_id: str | None,
+                 category: str, ladder: Ladder, grid_id: str | None = None
+                 ) -> dict[str, list[str]]:
     """Field errors of a submission's references to the ladder ({} when all are known)."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if grid_id is not None and ladder.grids.get(grid_id) != village_code:
         errors["grid_id"] = [f"unknown grid {grid_id!r}" if grid_id not in ladder.grids
                              else f"grid {grid_id!r} is not in village {village_code!r}"]
@@ -99,8 +109,9 @@ def check_origin(*, village_code, station_id, representative_id, category, ladde
     return errors
 
 
-def locate(*, village_code, station_id, representative_id, category, ladder, rules,
-           grid_id=None):
+def locate(*, village_code: str, station_id: str | None, representative_id: str | None,
+           category: str, ladder: Ladder, rules: Rules, grid_id: str | None = None
+           ) -> dict[str, Any]:
     """Where a submission starts, ``{tier, station_id}``, or ``{errors}`` by field."""
     errors = check_origin(village_code=village_code, station_id=station_id,
                           representative_id=representative_id, category=category, ladder=ladder,
@@ -112,7 +123,7 @@ def locate(*, village_code, station_id, representative_id, category, ladder, rul
     return {"tier": station.tier, "station_id": station.id}
 
 
-def decide(issue, action, ladder, **params):
+def decide(issue: Issue, action: str, ladder: Ladder, **params: Any) -> Decision:
     """Apply ``action`` to ``issue``: the changed issue and the event that records it."""
     transition = TRANSITIONS[action]
     if issue.status not in transition.from_status:
@@ -128,11 +139,15 @@ def decide(issue, action, ladder, **params):
     return Decision(moved, transition.event, data)
 
 
-def _stay(issue, ladder, note=None, **_):
+# what a step changes on the issue, and the data its event carries
+Placed: TypeAlias = "tuple[dict[str, Any], dict[str, Any]]"
+
+
+def _stay(issue: Issue, ladder: Ladder, note: str | None = None, **_: Any) -> Placed:
     return {}, {"note": note}
 
 
-def _escalate(issue, ladder, reason, note=None):
+def _escalate(issue: Issue, ladder: Ladder, reason: str, note: str | None = None) -> Placed:
     if reason not in ESCALATION_REASONS:
         raise BadValue.field("reason", f"must be one of {', '.join(ESCALATION_REASONS)}")
     parent = ladder.parent(issue.station_id)
@@ -140,39 +155,40 @@ def _escalate(issue, ladder, reason, note=None):
             {"from_station_id": issue.station_id, "reason": reason, "note": note})
 
 
-def _refer(issue, ladder, department, cooperating=(), note=None):
+def _refer(issue: Issue, ladder: Ladder, department: str, cooperating: Sequence[str] = (),
+           note: str | None = None) -> Placed:
     return ({"department": department, "cooperating": tuple(cooperating)},
             {"category": issue.category, "cooperating": list(cooperating), "note": note})
 
 
-def _close(issue, ladder, rating, note=None):
+def _close(issue: Issue, ladder: Ladder, rating: str, note: str | None = None) -> Placed:
     return {}, {"rating": rating, "note": note}
 
 
-def _forward(issue, ladder, note=None):
+def _forward(issue: Issue, ladder: Ladder, note: str | None = None) -> Placed:
     return {"tier": "city"}, {"note": note}
 
 
-def _back_to_station(issue, ladder, note=None, **_):
+def _back_to_station(issue: Issue, ladder: Ladder, note: str | None = None, **_: Any) -> Placed:
     """Reopened or returned: open again at the station that holds it, with no department."""
     return ({"tier": ladder.stations[issue.station_id].tier, "department": None,
              "cooperating": ()}, {"note": note})
 
 
-PLACE = {
+PLACE: dict[str, Callable[..., Placed]] = {
     "resolve": _stay, "reply": _stay, "complete": _stay, "close": _close,
     "escalate": _escalate, "refer": _refer, "city": _forward, "city_reply": _stay,
     "return": _back_to_station, "reopen": _back_to_station,
 }
 
 
-def feedback_action(rating):
+def feedback_action(rating: str) -> str:
     if rating not in RATINGS:
         raise BadValue.field("rating", f"must be one of {', '.join(RATINGS)}")
     return FEEDBACK_ACTION[rating]
 
 
-def event_fields(decision):
+def event_fields(decision: Decision) -> dict[str, Any]:
     """The event payload of a decision: where the issue is now, plus the step's data."""
     issue = decision.issue
     data = {"tracking_no": issue.tracking_no, "title": issue.title, "version": issue.version,

@@ -2,7 +2,11 @@
 
 Pure data: built from the directory file's mapping, no database, no nameko.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+from typing import Any, cast
+
 
 @dataclass(frozen=True)
 class Station:
@@ -11,9 +15,9 @@ class Station:
     place_code: str
     place_name: str
     name: str
-    parent_id: str = None
-    email: str = None
-    webhook: str = None
+    parent_id: str | None = None
+    email: str | None = None
+    webhook: str | None = None
 
 
 @dataclass(frozen=True)
@@ -23,25 +27,26 @@ class Representative:
     phone: str
     level: str
     place_code: str
-    email: str = None
+    email: str | None = None
 
 
 @dataclass(frozen=True)
 class Ladder:
-    stations: dict
-    village_stations: dict            # village code -> station id
-    representatives: dict = field(default_factory=dict)
-    categories: dict = field(default_factory=dict)   # code -> name
-    grids: dict = field(default_factory=dict)        # grid id -> village code
+    stations: dict[str, Station]
+    village_stations: dict[str, str]                                # village code -> station id
+    representatives: dict[str, Representative] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)        # code -> name
+    grids: dict[str, str] = field(default_factory=dict)             # grid id -> village code
 
     @property
-    def district(self):
+    def district(self) -> Station:
         return next(s for s in self.stations.values() if s.tier == "district")
 
-    def parent(self, station_id):
-        return self.stations[self.stations[station_id].parent_id]
+    def parent(self, station_id: str) -> Station:
+        # the district has no parent: KeyError(None)
+        return self.stations[cast(str, self.stations[station_id].parent_id)]
 
-    def contact(self, kind, id):
+    def contact(self, kind: str, id: str) -> dict[str, str | None] | None:
         """Where notify reaches a station or representative, or None if unknown."""
         if kind == "station" and id in self.stations:
             return {"email": self.stations[id].email, "webhook": self.stations[id].webhook}
@@ -50,23 +55,23 @@ class Ladder:
             return {"email": rep.email, "phone": rep.phone}
         return None
 
-    def town_of(self, station_id):
+    def town_of(self, station_id: str) -> Station:
         station = self.stations[station_id]
         while station.tier != "town":
-            station = self.stations[station.parent_id]
+            station = self.stations[cast(str, station.parent_id)]
         return station
 
 
-def station_id(place_code):
+def station_id(place_code: str) -> str:
     return f"st-{place_code}"
 
 
-def from_directory(directory):
+def from_directory(directory: dict[str, Any]) -> Ladder:
     """Build the ladder from the directory file (docs/directory.md)."""
     district = directory["district"]
     home = _station("district", district, None, "{name}人大代表之家")
     stations = {home.id: home}
-    villages = {}
+    villages: dict[str, str] = {}
     for town in directory["towns"]:
         central = _station("town", town, home.id, "{name}人大代表中心联络站")
         stations[central.id] = central
@@ -82,7 +87,8 @@ def from_directory(directory):
     return Ladder(stations, villages, reps, categories, grids)
 
 
-def _station(tier, place, parent_id, default_name):
+def _station(tier: str, place: dict[str, Any], parent_id: str | None,
+             default_name: str) -> Station:
     extra = place.get("station") or {}
     code = str(place["code"])
     return Station(id=station_id(code), tier=tier, place_code=code, place_name=place["name"],

@@ -3,16 +3,20 @@
 Which issues are on a month's ledger is ``app.ledger_items`` (one query); this module
 holds the month's bounds and how the items are counted and written out.
 """
+from __future__ import annotations
+
 import csv
 import io
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 DIMENSIONS = ("tier", "station_id", "category", "department", "status")
 
 
-def month_bounds(month, tz):
+def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
     """The first instant of ``month`` ("YYYY-MM") and of the month after, in ``tz``."""
     year, number = map(int, month.split("-"))
     start = datetime(year, number, 1, tzinfo=ZoneInfo(tz))
@@ -20,9 +24,10 @@ def month_bounds(month, tz):
     return start, end
 
 
-def summarize(items):
+def summarize(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Counts of the items by each ledger dimension, plus the total."""
-    counts = {f"by_{d.removesuffix('_id')}": Counter(i[d] or "-" for i in items) for d in DIMENSIONS}
+    counts = {f"by_{d.removesuffix('_id')}": Counter(i[d] or "-" for i in items)
+              for d in DIMENSIONS}
     return {"total": len(items), **{k: dict(sorted(v.items())) for k, v in counts.items()}}
 
 
@@ -30,7 +35,7 @@ CSV_FIELDS = ("tracking_no", "id", "status", "tier", "station_id", "category", "
               "title", "received_at", "closed_at")
 
 
-def to_csv(items):
+def to_csv(items: Iterable[Mapping[str, Any]]) -> str:
     """The ledger's items as CSV text, one row per issue."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, extrasaction="ignore")

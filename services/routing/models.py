@@ -1,10 +1,12 @@
 """Routing's tables: where each issue sits now, its history, and meetings."""
+from typing import Any
+
 from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Text
 
 from lianxin.db import UtcDateTime, service_base
 
-
-Base = service_base()
+# Any: a base made at run time is not a type mypy can check classes against
+Base: Any = service_base()
 
 
 class IssueRow(Base):

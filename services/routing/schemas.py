@@ -1,5 +1,5 @@
 """Routing's HTTP and RPC payloads."""
-from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from lianxin.contracts import ESCALATION_REASONS, ISSUE_STATUSES
 from services.routing.domain import MEETING_ACTIONS

@@ -3,14 +3,15 @@ from dataclasses import dataclass
 
 from nameko.rpc import RpcProxy, rpc
 
-from lianxin.consumers import subscribe
 from lianxin.config import read_yaml
+from lianxin.consumers import subscribe
 from lianxin.db import Database
+from lianxin.endpoints import BaseService
 from lianxin.reference import Reference
 from lianxin.rpc import call
-from lianxin.endpoints import BaseService
 from lianxin.web import csv_response, route
-from services.routing import app, domain, ladder as ladders, ledger, schemas
+from services.routing import app, domain, ledger, schemas
+from services.routing import ladder as ladders
 from services.routing.models import Base
 
 MIGRATIONS = "services/routing/migrations"

@@ -1,7 +1,18 @@
-"""Unit tests of the rules: plain objects, the sample directory, no broker."""
-import pytest
+"""Unit tests of the rules and use cases: plain objects, the sample directory, an
+in-memory SQLite database per test, no broker."""
+from contextlib import contextmanager
+from datetime import datetime, timezone
 
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from lianxin import contracts
 from lianxin.config import read_yaml
+from lianxin.db import Unit, migrate
 from services.routing import ladder as ladders
 from services.routing.domain import Issue, Rules
 
@@ -32,3 +43,73 @@ def an_issue(**changes):
                 category="roads", title="村道塌方", village_code=VILLAGE, channel="hotline",
                 tracking_no="HB202611000001", version=1)
     return Issue(**{**base, **changes})
+
+
+NOW = datetime(2026, 11, 10, 9, 0, tzinfo=timezone.utc)
+
+
+class Store:
+    """One service's tables in a fresh in-memory SQLite database."""
+
+    def __init__(self, base, service):
+        self.engine = create_engine("sqlite://", poolclass=StaticPool,
+                                    connect_args={"check_same_thread": False})
+        base.metadata.create_all(self.engine)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.outbox = base.metadata.tables["outbox"]
+        self.service = service
+        self.now = NOW
+
+    @contextmanager
+    def unit(self, now=None):
+        """One transaction, as ``Database.transaction`` runs it: commit, or roll back on error."""
+        with self.sessions() as session:
+            unit = Unit(session, self.outbox, self.service, now or self.now)
+            try:
+                yield unit
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def session(self):
+        with self.sessions() as session:
+            yield session
+
+    def outbox_types(self):
+        """The types of the committed events, oldest first."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(self.outbox.c.event_type)
+                                      .order_by(self.outbox.c.id)).scalars().all()
+
+
+@pytest.fixture
+def unit_of():
+    """``unit_of(Base, service)``: a new in-memory database of that service's tables."""
+    stores = []
+
+    def make(base, service):
+        stores.append(Store(base, service))
+        return stores[-1]
+
+    yield make
+    for store in stores:
+        store.engine.dispose()
+
+
+def an_event(event_type, issue_id, **data):
+    """An event as its consumers receive it: a new payload loaded by its schema."""
+    schema = contracts.schema(event_type)
+    return schema.load(contracts.new_event(event_type, issue_id, now=NOW, **data))
+
+
+def migration_diff(base, service, tmp_path):
+    """What differs between ``base``'s tables and those ``service``'s migrations build."""
+    engine = create_engine(f"sqlite:///{tmp_path / service}.db")
+    migrate(engine, f"services/{service}/migrations")
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, base.metadata)
+    engine.dispose()
+    return diff

@@ -1,15 +1,16 @@
-"""The monthly ledger keeps every item until it is written off."""
+"""The monthly ledger's bounds and counts (which items are on it: ``app.ledger_items``,
+tested in test_routing_use_cases)."""
 from datetime import datetime, timezone
 
 from services.routing import ledger
 
-START, END = ledger.month_bounds("2026-11", "Asia/Shanghai")
+START, _ = ledger.month_bounds("2026-11", "Asia/Shanghai")
 
 
-def item(received, closed=None, **dims):
+def item(received, **dims):
     base = {"tier": "town", "station_id": "st-1", "category": "roads", "department": None,
             "status": "open"}
-    return {"received_at": received, "closed_at": closed, **base, **dims}
+    return {"received_at": received, "closed_at": None, **base, **dims}
 
 
 def at(month, day):
@@ -19,10 +20,6 @@ def at(month, day):
 def test_a_month_begins_at_midnight_in_the_district_time_zone():
     assert START.isoformat() == "2026-11-01T00:00:00+08:00"
     assert ledger.month_bounds("2026-12", "Asia/Shanghai")[1].year == 2027
-
-
-
-
 
 
 def test_the_summary_counts_by_every_dimension():

@@ -3,8 +3,7 @@ import pytest
 
 from lianxin.errors import BadValue, NotAllowed
 from services.routing import domain
-from tests.unit.conftest import (DISTRICT_STATION, TOWN_STATION, VILLAGE, VILLAGE_STATION,
-                                 an_issue)
+from tests.unit.conftest import DISTRICT_STATION, TOWN_STATION, VILLAGE, VILLAGE_STATION, an_issue
 
 
 def start(ladder, rules, category="roads", station_id=None):

@@ -1,0 +1,105 @@
+"""Consuming an event: once, or kept, or put back; never acknowledged and lost.
+
+Every delivery ends in exactly one of three places:
+
+- **handled**: the handler's work and the inbox row with the ``event_id`` commit in
+  one transaction; a second delivery finds the row and does nothing;
+- **a dead letter**: the message itself is bad (fails its schema, or the handler
+  raises for a reason that would recur), so it is stored with the error, and the
+  message is acknowledged only once it is stored;
+- **back on the queue**: the world failed (``retries.is_transient``): after a
+  back-off the message is rejected back to its queue unacknowledged (``Retry``).
+  Failures are counted per message; past ``RETRY_LIMIT`` the message is *parked*
+  as a dead letter an operator can replay. If even that cannot be stored, it stays
+  on the queue.
+"""
+import json
+import logging
+
+import eventlet
+from marshmallow import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from lianxin import contracts
+from lianxin.retries import Retry, backoff, is_transient
+
+log = logging.getLogger(__name__)
+
+
+def consume(db, event_type, payload, handle, context):
+    """Run ``handle(unit, event, **context)`` once per event (see the module docstring).
+
+    Returns what ``handle`` returned, or None for a repeat or a dead letter; raises
+    ``Retry`` to have the message put back on its queue."""
+    try:
+        event = contracts.schema(event_type).load(payload)
+    except ValidationError as exc:
+        keep(db, event_type, payload, f"invalid: {exc.messages}")
+        return None
+    event_id = str(event["event_id"])
+    try:
+        with db.transaction() as unit:
+            if _seen(unit.session, db.inbox, event_id):
+                db.events["repeated"] += 1
+                return None
+            unit.session.execute(insert(db.inbox).values(
+                event_id=event_id, event_type=event_type, received_at=unit.now))
+            result = handle(unit, event, **context)
+    except Exception as exc:
+        return _failed(db, event_type, event_id, payload, exc)
+    db.attempts.forget(event_id)
+    db.events["handled"] += 1
+    return result
+
+
+def _failed(db, event_type, event_id, payload, exc):
+    error = f"{type(exc).__name__}: {exc}"[:4000]
+    if is_transient(exc):
+        count = db.attempts.failed(event_id, error)
+        if not db.attempts.exhausted(count):
+            wait = backoff(count)
+            log.warning("%s %s failed (%s); it goes back on the queue in %.1fs (try %d of %d)",
+                        event_type, event_id, type(exc).__name__, wait, count, db.attempts.limit)
+            eventlet.sleep(wait)
+            raise Retry(error) from None
+        keep(db, event_type, payload, error, status="parked", attempts=count)
+        db.attempts.forget(event_id)
+        return None
+    if isinstance(exc, IntegrityError) and _seen_now(db, event_id):
+        db.events["repeated"] += 1           # a concurrent delivery of the same event won
+        return None
+    log.error("%s %s could not be handled", event_type, event_id, exc_info=exc)
+    keep(db, event_type, payload, error)
+    return None
+
+
+def keep(db, event_type, payload, error, status="dead", attempts=1):
+    """Store a message as a dead letter with the reason, or raise ``Retry`` after a
+    back-off when the database cannot take it (so the message is not acknowledged)."""
+    if not isinstance(payload, str):
+        payload = json.dumps(payload, ensure_ascii=False, default=str)
+    try:
+        with db.transaction(relay=False) as unit:
+            unit.session.execute(insert(db.dead_letters).values(
+                event_type=event_type, payload=payload, error=error[:4000], status=status,
+                attempts=attempts, received_at=unit.now, updated_at=unit.now))
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        db.attempts.failed(f"dead-letter:{event_type}", f"{type(exc).__name__}: {exc}")
+        log.warning("a %s message could not be stored as a dead letter (%s); it goes back "
+                    "on the queue", event_type, type(exc).__name__)
+        eventlet.sleep(backoff(db.attempts.limit))
+        raise Retry(str(exc)) from None
+    db.events["parked" if status == "parked" else "dead_lettered"] += 1
+    log.warning("a %s message was kept as a %s letter: %s", event_type, status, error[:200])
+
+
+def _seen(session, inbox, event_id):
+    return session.execute(select(inbox.c.event_id).where(inbox.c.event_id == event_id)).first()
+
+
+def _seen_now(db, event_id):
+    with db.reading() as session:
+        return _seen(session, db.inbox, event_id)

@@ -1,0 +1,81 @@
+"""Lianxin services as real processes, which a test can stop, kill and start again."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from lianxin.config import SERVICES
+from tests.support.broker import free_port
+from tests.support.databases import fresh
+
+ENV_NAMES = {name: name.upper() for name in SERVICES}
+
+
+class System:
+    """Each service as a process on its own port and database, logging to ``workdir``."""
+
+    def __init__(self, amqp_uri, workdir, databases=None, env=None):
+        self.workdir = Path(workdir)
+        self.env = {**os.environ, "AMQP_URI": amqp_uri, "RELAY_INTERVAL": "0.5",
+                    "NOTIFY_LOG_FILE": str(self.workdir / "notifications.log"), **(env or {})}
+        self.urls, self.databases, self.procs = {}, {}, {}
+        for name in SERVICES:
+            port = free_port()
+            self.databases[name] = (databases or {}).get(name) or fresh(name, self.workdir)
+            self.env[f"{ENV_NAMES[name]}_PORT"] = str(port)
+            self.env[f"{ENV_NAMES[name]}_DATABASE_URL"] = self.databases[name]
+            self.urls[name] = f"http://127.0.0.1:{port}"
+
+    def start(self, *names, wait=True):
+        for name in names or SERVICES:
+            log = open(self.workdir / f"{name}.log", "ab")
+            self.procs[name] = subprocess.Popen(
+                [sys.executable, "-m", "lianxin", "serve", name], env=self.env,
+                stdout=log, stderr=subprocess.STDOUT)
+            log.close()
+        if wait:
+            self.wait_healthy(*(names or SERVICES))
+
+    def wait_healthy(self, *names, timeout=60):
+        deadline = time.monotonic() + timeout
+        waiting = set(names or SERVICES)
+        while waiting:
+            for name in list(waiting):
+                proc = self.procs[name]
+                assert proc.poll() is None, f"{name} exited with {proc.returncode}:\n" \
+                                            f"{self.log(name)[-3000:]}"
+                try:
+                    if requests.get(self.urls[name] + "/health", timeout=1).ok:
+                        waiting.discard(name)
+                except requests.RequestException:
+                    pass
+            assert time.monotonic() < deadline, f"not healthy after {timeout}s: {waiting}"
+            time.sleep(0.1)
+
+    def kill(self, name):
+        """SIGKILL: the process dies mid-work, with no chance to finish or clean up."""
+        self.procs[name].send_signal(signal.SIGKILL)
+        self.procs[name].wait(10)
+
+    def stop(self, *names):
+        for name in names or list(self.procs):
+            proc = self.procs.get(name)
+            if proc is None or proc.poll() is not None:
+                continue
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def health(self, name):
+        return requests.get(self.urls[name] + "/health", timeout=20).json()
+
+    def log(self, name):
+        path = self.workdir / f"{name}.log"
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""

@@ -1,0 +1,83 @@
+"""A TCP proxy on loopback that a test can cut and restore: a real network fault.
+
+Run as its own process (``python -m tests.support.proxy TARGET_PORT``): it prints
+the port it listens on, forwards every connection to 127.0.0.1:TARGET_PORT, and on
+SIGUSR1 closes every open connection and refuses new ones until SIGUSR2.
+``Proxy`` starts and drives one from a test.
+"""
+import asyncio
+import signal
+import subprocess
+import sys
+
+
+class Proxy:
+    """A proxy process in front of ``target_port``; ``cut()`` and ``restore()`` it."""
+
+    def __init__(self, target_port):
+        self.process = subprocess.Popen([sys.executable, "-m", "tests.support.proxy",
+                                         str(target_port)], stdout=subprocess.PIPE, text=True)
+        self.port = int(self.process.stdout.readline())
+
+    def cut(self):
+        self.process.send_signal(signal.SIGUSR1)
+
+    def restore(self):
+        self.process.send_signal(signal.SIGUSR2)
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+async def serve(target_port):
+    up, links = [True], set()
+
+    async def pipe(reader, writer):
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    async def accept(client_reader, client_writer):
+        if not up[0]:
+            client_writer.close()
+            return
+        try:
+            server_reader, server_writer = await asyncio.open_connection("127.0.0.1", target_port)
+        except OSError:
+            client_writer.close()
+            return
+        tasks = {asyncio.ensure_future(pipe(client_reader, server_writer)),
+                 asyncio.ensure_future(pipe(server_reader, client_writer))}
+        link = (tasks, client_writer, server_writer)
+        links.add(link)
+        await asyncio.wait(tasks)
+        links.discard(link)
+
+    def cut():
+        up[0] = False
+        for tasks, *writers in list(links):
+            for writer in writers:
+                writer.transport.abort()
+            for task in tasks:
+                task.cancel()
+
+    def restore():
+        up[0] = True
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGUSR1, cut)
+    loop.add_signal_handler(signal.SIGUSR2, restore)
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve(int(sys.argv[1])))

@@ -1,0 +1,200 @@
+"""Intake's use cases on an in-memory database: submission, timeline, feedback, contact."""
+import json
+
+import pytest
+from sqlalchemy import select
+
+from lianxin.errors import BadValue, NotAllowed, NotFound
+from services.intake import app
+from services.intake.models import Base, FeedbackRow
+from tests.unit.conftest import VILLAGE, VILLAGE_STATION, an_event, migration_diff
+
+VOTER = {"name": "张三", "phone": "13900000001", "id_number": "61090219800101123X",
+         "email": "zhangsan@example.com"}
+PLACEMENT = {"tier": "village", "station_id": VILLAGE_STATION}
+
+
+@pytest.fixture
+def db(unit_of):
+    return unit_of(Base, "intake")
+
+
+def submit(db, **changes):
+    submission = {"channel": "hotline", "category": "roads", "title": "村道塌方",
+                  "description": "雨后村道塌方，车辆无法通行", "village_code": VILLAGE,
+                  "voter": VOTER, **changes}
+    with db.unit() as unit:
+        row = app.submit(unit, submission, PLACEMENT, "HB")
+    return row, unit.published
+
+
+def routed(issue_id, version, status="open", tier="town", station_id="st-610902101",
+           event_type="issue_routed", **data):
+    """A routing event that says where the issue is after its step."""
+    return an_event(event_type, issue_id, tracking_no="HB202611000001", title="村道塌方",
+                    version=version, status=status, tier=tier, station_id=station_id, **data)
+
+
+def project(db, event, event_type="issue_routed"):
+    with db.unit() as unit:
+        app.project(unit, event, event_type=event_type)
+
+
+def handled(db):
+    """A submitted issue that routing has since resolved."""
+    row, _ = submit(db)
+    project(db, routed(row.id, 2, status="handled", tier="village", station_id=VILLAGE_STATION,
+                       event_type="issue_resolved"), "issue_resolved")
+    return row
+
+
+def test_a_submission_keeps_the_voter_details_and_announces_the_issue_without_them(db):
+    row, published = submit(db)
+    with db.session() as session:
+        stored = app.load(session, row.id)
+    assert (stored.voter_name, stored.voter_phone, stored.voter_id_number, stored.voter_email) \
+        == ("张三", "13900000001", "61090219800101123X", "zhangsan@example.com")
+    assert (stored.status, stored.tier, stored.current_station_id) == \
+        ("open", "village", VILLAGE_STATION)
+    [event] = published
+    assert event["issue_id"] == row.id and event["tracking_no"] == row.tracking_no
+    assert event["category"] == "roads" and event["village_code"] == VILLAGE
+    text = json.dumps(event, ensure_ascii=False)
+    assert not any(value in text for value in VOTER.values())
+    assert db.outbox_types() == ["issue_submitted"]
+
+
+def test_a_tracking_number_is_the_prefix_the_month_and_a_six_digit_sequence(db):
+    first, _ = submit(db)
+    second, _ = submit(db)
+    assert first.tracking_no == "HB202611000001"
+    assert second.tracking_no == "HB202611000002"
+    with db.session() as session:
+        assert app.find(session, "HB202611000002").id == second.id
+
+
+def test_an_issue_solved_on_the_spot_is_handled_from_the_start(db):
+    row, [event] = submit(db, channel="visit", representative_id="R013", resolution="已现场修复")
+    assert row.status == "handled"
+    assert event["resolution"] == "已现场修复" and event["representative_id"] == "R013"
+    with db.session() as session:
+        [step] = app.view(session, row.id)["timeline"]
+    assert (step.event_type, step.status, step.note) == ("issue_submitted", "handled", "已现场修复")
+
+
+def test_a_placement_naming_something_unknown_is_refused_by_field():
+    with pytest.raises(BadValue) as refused:
+        app.check_placement({"errors": {"village_code": ["unknown village 'x'"]}})
+    assert refused.value.fields == {"village_code": ["unknown village 'x'"]}
+    app.check_placement(PLACEMENT)
+
+
+def test_a_newer_routing_event_moves_the_issue_and_joins_the_timeline(db):
+    row, _ = submit(db)
+    project(db, routed(row.id, 2, reason=None, note="上报镇中心站"))
+    with db.session() as session:
+        seen = app.view(session, row.id)
+    assert (seen["status"], seen["tier"], seen["station_id"]) == ("open", "town", "st-610902101")
+    assert [s.event_type for s in seen["timeline"]] == ["issue_submitted", "issue_routed"]
+    assert seen["timeline"][1].note == "上报镇中心站"
+
+
+def test_an_older_or_repeated_version_joins_the_timeline_but_does_not_move_the_issue(db):
+    row, _ = submit(db)
+    project(db, routed(row.id, 3, tier="district", station_id="st-610902"))
+    project(db, routed(row.id, 2, tier="town", station_id="st-610902101"))
+    project(db, routed(row.id, 3, tier="town", station_id="st-610902101"))
+    with db.session() as session:
+        stored = app.load(session, row.id)
+        seen = app.view(session, row.id)
+    assert (stored.version, stored.tier, stored.current_station_id) == \
+        (3, "district", "st-610902")
+    assert len(seen["timeline"]) == 4
+
+
+def test_an_assignment_event_joins_the_timeline_without_moving_the_issue(db):
+    row, _ = submit(db)
+    event = an_event("assignment_accepted", row.id, tracking_no=row.tracking_no, title=row.title,
+                     assignment_id="5b0c4bb2-6f3c-4e43-9a3d-1f1f6b7f7c11", department="jtj",
+                     lead=True, note="已签收")
+    project(db, event, "assignment_accepted")
+    with db.session() as session:
+        stored = app.load(session, row.id)
+        timeline = app.view(session, row.id)["timeline"]
+    assert (stored.version, stored.status, stored.department) == (0, "open", None)
+    assert (timeline[-1].event_type, timeline[-1].department) == ("assignment_accepted", "jtj")
+
+
+def test_a_routing_event_for_an_unknown_issue_is_not_found(db):
+    with pytest.raises(NotFound):
+        project(db, routed("0b7c1c52-0d7e-4d0e-8a8a-3c0f2b1e9d77", 2))
+
+
+def test_feedback_is_taken_once_per_handling_and_announced(db):
+    row = handled(db)
+    with db.unit() as unit:
+        app.give_feedback(unit, row.id, {"rating": "satisfied", "comment": "很及时"})
+    [event] = unit.published
+    assert event["rating"] == "satisfied" and event["issue_id"] == row.id
+    with pytest.raises(NotAllowed) as refused, db.unit() as unit:
+        app.give_feedback(unit, row.id, {"rating": "unsatisfied"})
+    assert "already" in refused.value.message
+    with db.session() as session:
+        [feedback] = session.execute(select(FeedbackRow)).scalars().all()
+        assert app.view(session, row.id)["timeline"][-1].event_type == "feedback_received"
+    assert (feedback.rating, feedback.comment) == ("satisfied", "很及时")
+    assert db.outbox_types() == ["issue_submitted", "feedback_received"]
+
+
+def test_feedback_is_taken_again_once_a_reopened_issue_is_handled_again(db):
+    row = handled(db)
+    with db.unit() as unit:
+        app.give_feedback(unit, row.id, {"rating": "unsatisfied"})
+    project(db, routed(row.id, 3, status="open", tier="village", station_id=VILLAGE_STATION,
+                       event_type="issue_reopened"), "issue_reopened")
+    project(db, routed(row.id, 4, status="handled", tier="village", station_id=VILLAGE_STATION,
+                       event_type="issue_resolved"), "issue_resolved")
+    with db.unit() as unit:
+        app.give_feedback(unit, row.id, {"rating": "satisfied"})
+    assert unit.published[0]["rating"] == "satisfied"
+
+
+def test_feedback_on_an_issue_solved_on_the_spot_is_taken_once_for_that_handling(db):
+    row, _ = submit(db, channel="visit", representative_id="R013", resolution="已现场修复")
+    with db.unit() as unit:
+        app.give_feedback(unit, row.id, {"rating": "satisfied"})
+    project(db, routed(row.id, 1, tier="village", station_id=VILLAGE_STATION))
+    project(db, routed(row.id, 2, status="handled", tier="village", station_id=VILLAGE_STATION,
+                       event_type="issue_resolved", note="已现场修复"), "issue_resolved")
+    with pytest.raises(NotAllowed), db.unit() as unit:
+        app.give_feedback(unit, row.id, {"rating": "unsatisfied"})
+
+
+def test_feedback_on_an_issue_not_yet_handled_is_not_allowed(db):
+    row, _ = submit(db)
+    with pytest.raises(NotAllowed) as refused, db.unit() as unit:
+        app.give_feedback(unit, row.id, {"rating": "satisfied"})
+    assert refused.value.fields == {"status": ["is open; feedback needs handled"]}
+    with db.session() as session:
+        assert session.execute(select(FeedbackRow)).first() is None
+
+
+def test_contact_gives_the_voter_details_and_nothing_for_an_unknown_issue(db):
+    row, _ = submit(db)
+    with db.session() as session:
+        assert app.contact(session, row.id) == VOTER
+        assert app.contact(session, "0b7c1c52-0d7e-4d0e-8a8a-3c0f2b1e9d77") is None
+
+
+def test_viewing_or_finding_an_unknown_issue_is_not_found(db):
+    with db.session() as session:
+        with pytest.raises(NotFound) as by_id:
+            app.view(session, "0b7c1c52-0d7e-4d0e-8a8a-3c0f2b1e9d77")
+        with pytest.raises(NotFound) as by_number:
+            app.find(session, "HB202611999999")
+    assert by_id.value.fields == {"issue_id": ["not found"]}
+    assert by_number.value.fields == {"tracking_no": ["not found"]}
+
+
+def test_the_migrations_build_exactly_the_intake_tables(tmp_path):
+    assert migration_diff(Base, "intake", tmp_path) == []
