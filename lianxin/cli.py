@@ -23,7 +23,11 @@ SERVICE_CLASSES = {
 @click.pass_context
 def main(ctx, config_path):
     """Lianxin (连心桥): voters' issues from where they are heard to whoever can fix them."""
-    ctx.obj = configuration.load(config_path)
+    try:
+        ctx.obj = configuration.load(config_path)
+    except FileNotFoundError:
+        raise click.ClickException(f"the configuration file {config_path} does not "
+                                   "exist (--config or LIANXIN_CONFIG names another)") from None
     os.environ["LIANXIN_CONFIG"] = config_path
 
 
@@ -33,7 +37,7 @@ def main(ctx, config_path):
 def serve(config, name):
     """Run one service in this process (what each container runs)."""
     import eventlet
-    eventlet.monkey_patch()
+    eventlet.monkey_patch()      # done already on import of lianxin; repeating is harmless
     import importlib
     import logging.config
 
@@ -41,7 +45,26 @@ def serve(config, name):
     logging.config.dictConfig(config["LOGGING"])
     module, cls = SERVICE_CLASSES[name].split(":")
     service = getattr(importlib.import_module(module), cls)
-    run_services([service], configuration.for_service(config, name))
+    settings = configuration.for_service(config, name)
+    _check_reference_data(service, settings)
+    run_services([service], settings)
+
+
+def _check_reference_data(service, settings):
+    """Read every file the service reads at start, so that a missing or broken one
+    stops it with one line naming the file, before anything runs."""
+    import yaml
+
+    from lianxin.reference import Reference
+    from lianxin.web import load_keys
+    try:
+        load_keys(settings["API_KEYS_FILE"])
+        for value in vars(service).values():
+            if isinstance(value, Reference):
+                value.loader(settings)
+    except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
+        detail = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) else exc
+        raise click.ClickException(f"{service.name} cannot start: {detail}") from None
 
 
 @main.command()
@@ -62,19 +85,47 @@ def declare(config):
 
 
 @main.command()
+@click.pass_context
+def setup(ctx):
+    """Migrate every service's database, then declare the bus (compose's setup step)."""
+    ctx.invoke(migrate)
+    ctx.invoke(declare)
+
+
+@main.command()
+@click.argument("names", nargs=-1, type=click.Choice(configuration.SERVICES))
+@click.pass_obj
+def migrate(config, names):
+    """Bring each service's database schema up to date (all four by default).
+
+    Services also migrate when they start, one replica at a time (a lock is held);
+    running this first, as compose's setup step does, keeps starts short."""
+    from lianxin.db import make_engine, migrations_of
+    from lianxin.db import migrate as upgrade
+    for name in names or configuration.SERVICES:
+        engine = make_engine(config["DATABASES"][name])
+        try:
+            upgrade(engine, migrations_of(name))
+        finally:
+            engine.dispose()
+        click.echo(f"{name}: schema up to date")
+
+
+@main.command()
 @click.option("--timeout", default=60, show_default=True, help="Seconds to wait for health.")
 @click.pass_obj
 def run(config, timeout):
-    """Run the four services as four processes until Ctrl-C."""
+    """Run the four services as four processes until Ctrl-C; one that exits is started
+    again (after a pause that grows while it keeps exiting) and the others keep serving."""
     from lianxin.bus import declare_topology
+    _require_free_ports(config)
     _require_broker(config)
     declare_topology(config["AMQP_URI"])
     stopping = []
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda number, frame: stopping.append(number))
-    procs = {name: subprocess.Popen([sys.executable, "-m", "lianxin", "serve", name],
-                                    start_new_session=True)
-             for name in configuration.SERVICES}
+    procs = {name: _start(name) for name in configuration.SERVICES}
+    restarts = {name: Restarts() for name in configuration.SERVICES}
     try:
         unhealthy = wait_healthy(config, procs, timeout, stopping)
         if unhealthy and not stopping:
@@ -82,14 +133,55 @@ def run(config, timeout):
         for name in configuration.SERVICES:
             click.echo(f"{name:<12} {configuration.base_url(config, name, config['HOST'])}")
         click.echo("Lianxin is running; Ctrl-C stops it.")
-        while not stopping and all(p.poll() is None for p in procs.values()):
+        while not stopping:
+            for name, proc in procs.items():
+                if proc.poll() is not None and restarts[name].due():
+                    click.echo(f"{name} exited ({proc.returncode}); starting it again", err=True)
+                    procs[name] = _start(name)
+                    restarts[name].started()
             time.sleep(0.2)
     finally:
         shutdown(procs)
-    if not stopping:
-        exited = [name for name, proc in procs.items() if proc.returncode != -signal.SIGTERM]
-        raise click.ClickException(f"stopped because a service exited: {', '.join(exited)}")
     click.echo("stopped")
+
+
+class Restarts:
+    """When a service that exited may be started again: at once the first time, then
+    after a pause doubling up to 30 s while it keeps exiting within a minute."""
+
+    def __init__(self):
+        self.last, self.pause, self.exited_at = None, 0.0, None
+
+    def due(self):
+        now = time.monotonic()
+        if self.exited_at is None:
+            self.exited_at = now
+            recent = self.last is not None and now - self.last < 60
+            self.pause = min(30.0, max(1.0, self.pause * 2)) if recent else 0.0
+        return now - self.exited_at >= self.pause
+
+    def started(self):
+        self.last, self.exited_at = time.monotonic(), None
+
+
+def _start(name):
+    return subprocess.Popen([sys.executable, "-m", "lianxin", "serve", name],
+                            start_new_session=True)
+
+
+def _require_free_ports(config):
+    """Refuse to start a second set of services on ports already taken."""
+    import socket
+    for name in configuration.SERVICES:
+        port = int(config["PORTS"][name])
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((config["HOST"], port))
+            except OSError:
+                raise click.ClickException(
+                    f"port {port} ({name}) is in use: is Lianxin already running? "
+                    f"Stop it, or set {name.upper()}_PORT.") from None
 
 
 def wait_healthy(config, procs, timeout, stopping):
@@ -143,9 +235,10 @@ def _safe_uri(uri):
 
 
 def _add_tools():
-    from lianxin.tools import bench, demo
+    from lianxin.tools import bench, deadletters, demo
     main.add_command(demo.demo)
     main.add_command(bench.bench)
+    main.add_command(deadletters.dead_letters)
 
 
 _add_tools()

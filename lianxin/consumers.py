@@ -6,15 +6,42 @@ message back on its queue when the handler raises ``Retry`` (the world failed, s
 ``lianxin.inbox``), and our queue consumer stores an undecodable body as a dead
 letter before acknowledging it, or puts it back if it cannot be stored.
 """
+import logging
+
+from amqp.exceptions import AMQPError
+from kombu.exceptions import KombuError
 from nameko.events import EventHandler
 from nameko.messaging import QueueConsumer
+from nameko.rpc import Rpc, RpcConsumer
 
 from lianxin.contracts import publisher
 from lianxin.db import Database
 from lianxin.retries import Retry
 
+log = logging.getLogger(__name__)
+
 
 class KeepingQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, which survives the broker connection being cut.
+
+    An ack or requeue on a connection that is gone raises in nameko and kills the
+    service; the broker has already taken the message back for redelivery (which
+    the inbox makes harmless), so here it is only logged."""
+
+    def ack_message(self, message):
+        self._settle(message, super().ack_message)
+
+    def requeue_message(self, message):
+        self._settle(message, super().requeue_message)
+
+    @staticmethod
+    def _settle(message, settle):
+        try:
+            settle(message)
+        except (OSError, KombuError, AMQPError) as exc:
+            log.warning("a message could not be settled (%s); the broker will deliver it "
+                        "again", type(exc).__name__)
+
     def on_decode_error(self, message, exc):
         event_type = message.delivery_info.get("routing_key", "?")
         body = message.body.decode("utf-8", "replace") if isinstance(message.body, bytes) \
@@ -45,3 +72,36 @@ def subscribe(event_type):
     The method must be named ``on_<event_type>``: the queue names derive from it."""
     return KeepingEventHandler.decorator(publisher(event_type), event_type,
                                          expected_exceptions=Retry)
+
+
+class ReplyKeepingRpcConsumer(RpcConsumer):
+    """An RPC consumer whose service outlives a reply it cannot send.
+
+    nameko lets a failure to publish an RPC reply (the broker connection was cut)
+    kill the whole service; here the reply is given up with a warning instead: the
+    caller's own timeout answers it, and the service resumes when the broker is back."""
+
+    def handle_result(self, message, result, exc_info):
+        try:
+            return super().handle_result(message, result, exc_info)
+        except Exception as exc:
+            log.warning("an RPC reply could not be sent (%s); the caller will time out",
+                        type(exc).__name__)
+            return result, exc_info
+
+
+ReplyKeepingRpcConsumer.queue_consumer = KeepingQueueConsumer()
+
+
+class KeepingRpc(Rpc):
+    rpc_consumer = ReplyKeepingRpcConsumer()
+
+
+rpc = KeepingRpc.decorator
+
+
+def consumers_alive(container):
+    """Whether every message consumer of the service is still running."""
+    consumers = [e for e in container.extensions if isinstance(e, QueueConsumer)]
+    consumers += [e.queue_consumer for e in container.extensions if isinstance(e, RpcConsumer)]
+    return all(c._gt is not None and not c._gt.dead for c in consumers)

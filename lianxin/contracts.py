@@ -41,10 +41,15 @@ class IssueSubmitted(Event):
     station_id = fields.String(load_default=None, allow_none=True)
     representative_id = fields.String(load_default=None, allow_none=True)
     resolution = fields.String(load_default=None, allow_none=True)
+    # what the voter wrote; the voter's name, phone and ID number never travel
+    description = fields.String(load_default=None, allow_none=True)
+    # an open issue of the same village, category and voter submitted shortly before
+    possible_duplicate_of = fields.UUID(load_default=None, allow_none=True)
 
 
 class FeedbackReceived(Event):
     rating = fields.String(required=True, validate=validate.OneOf(RATINGS))
+    comment = fields.String(load_default=None, allow_none=True)
 
 
 # routing: every event states where the issue is after the step -----------------
@@ -73,6 +78,7 @@ class IssueEscalated(IssueMoved):
 class IssueReferred(IssueMoved):
     category = fields.String(required=True)
     cooperating = fields.List(fields.String(), load_default=list)
+    description = fields.String(load_default=None, allow_none=True)
 
 
 class IssueClosed(IssueMoved):

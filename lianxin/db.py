@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from lianxin import bus, contracts, inbox
+from lianxin import bus, contracts, idempotency, inbox
 from lianxin.errors import NotFound
 from lianxin.outbox import Relay
 from lianxin.retries import Attempts
@@ -99,6 +99,7 @@ def service_base():
         attempts = Column(Integer, nullable=False, default=0, server_default="0")
         updated_at = Column(UtcDateTime())
 
+    idempotency.add_table(Base, UtcDateTime)
     return Base
 
 
@@ -134,6 +135,11 @@ def make_engine(url):
         cursor.close()
 
     return engine
+
+
+def migrations_of(service):
+    """Where a service's Alembic revisions live (relative to the project's root)."""
+    return f"services/{service}/migrations"
 
 
 def migrate(engine, migrations_dir):
@@ -188,20 +194,21 @@ class Unit:
 class Database(DependencyProvider):
     """nameko dependency: this service's database, its outbox relay and its inbox."""
 
-    def __init__(self, base, migrations_dir):
+    def __init__(self, base):
         self.base = base
-        self.migrations_dir = migrations_dir
 
     def setup(self):
         config = self.container.config
         self.service = self.container.service_name
         self.engine = make_engine(config["DATABASE_URL"])
-        migrate(self.engine, self.migrations_dir)
+        migrate(self.engine, migrations_of(self.service))
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         tables = self.base.metadata.tables
         self.outbox, self.inbox, self.dead_letters = (
             tables["outbox"], tables["inbox"], tables["dead_letters"])
+        self.idempotency_keys = tables["idempotency_keys"]
         self.interval = float(config.get("RELAY_INTERVAL", 2))
+        self.amqp_uri = config["AMQP_URI"]
         self.relay = Relay(self, bus.event_publisher(config["AMQP_URI"], self.service))
         self.attempts = Attempts(limit=int(config.get("RETRY_LIMIT", 10)))
         self.events = Counter()   # handled, repeated, dead_lettered, parked: shown by /health
@@ -223,9 +230,9 @@ class Database(DependencyProvider):
 
     @contextmanager
     def transaction(self, relay=True):
-        """Commit the work and its events together, then relay the events; a relay
-        that fails after the commit is left to the sweep, never reported as the
-        work's failure."""
+        """Commit the work and its events together, then have them relayed in the
+        background: the caller never waits on the broker, and a relay that fails is
+        left to the sweep, never reported as the work's failure."""
         session = self.sessions()
         unit = Unit(session, self.outbox, self.service)
         try:
@@ -237,7 +244,7 @@ class Database(DependencyProvider):
         finally:
             session.close()
         if relay and unit.published:
-            self.relay.sweep()
+            self.relay.nudge()
 
     @contextmanager
     def reading(self):

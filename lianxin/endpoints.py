@@ -4,14 +4,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from marshmallow import Schema, fields, validate
-from sqlalchemy import RowMapping, select, text
+from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import ValidationError as SchemaError
+from sqlalchemy import RowMapping, text
 from werkzeug.wrappers import Request
 
+from lianxin import deadletters
+from lianxin.consumers import consumers_alive
+from lianxin.errors import Unavailable
 from lianxin.web import Caller, route
 
 if TYPE_CHECKING:
     from lianxin.db import Database
+
+STATUSES = ("dead", "parked", "replayed", "discarded")
 
 
 class DeadLetterOut(Schema):
@@ -19,11 +25,33 @@ class DeadLetterOut(Schema):
     event_type = fields.String()
     payload = fields.String()
     error = fields.String()
+    status = fields.String(metadata={"description": " | ".join(STATUSES)})
+    attempts = fields.Integer()
     received_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime(allow_none=True)
 
 
 class DeadLettersQuery(Schema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    event_type = fields.String(validate=validate.Length(min=1, max=64))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class DeadLetterSelection(Schema):
+    ids = fields.List(fields.Integer(validate=validate.Range(min=1)),
+                      validate=validate.Length(min=1, max=1000))
+    event_type = fields.String(validate=validate.Length(min=1, max=64))
+    status = fields.String(validate=validate.OneOf(deadletters.WAITING))
+
+    @validates_schema
+    def names_something(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not data:
+            raise SchemaError("name ids, an event_type or a status", "ids")
+
+
+class DeadLetterOutcome(Schema):
+    done = fields.Dict(keys=fields.String(), values=fields.String())
+    refused = fields.Dict(keys=fields.String(), values=fields.String())
 
 
 class BaseService:
@@ -32,12 +60,14 @@ class BaseService:
     name: str
     db: Database
 
-    @route("GET", "/health", summary="Liveness and database check")
+    @route("GET", "/health", summary="Liveness, database check, and what became of events")
     def health(self, request: Request) -> dict[str, Any]:
+        if not consumers_alive(self.db.container):
+            raise Unavailable("this service's message consumers have stopped",
+                              {"consumers": ["stopped: restart the service"]})
         with self.db.reading() as session:
             session.execute(text("SELECT 1"))
-        return {"status": "ok", "service": self.name,
-                "events": self.db.health()}
+        return {"status": "ok", "service": self.name, "events": self.db.health()}
 
     @route("GET", "/openapi.json", summary="This service's OpenAPI document", spec=True)
     def openapi(self, request: Request, spec: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +77,30 @@ class BaseService:
            auth=("district",), summary="Events this service could not handle, newest first")
     def dead_letters(self, request: Request, caller: Caller,
                      query: dict[str, Any]) -> Sequence[RowMapping]:
-        table = self.db.dead_letters
         with self.db.reading() as session:
-            return session.execute(select(table).order_by(table.c.id.desc())
-                                   .limit(query["limit"])).mappings().all()
+            return deadletters.listing(session, self.db.dead_letters, **query)
+
+    @route("POST", "/dead-letters/replay", body=DeadLetterSelection, response=DeadLetterOutcome,
+           auth=("district",), summary="Send dead or parked letters through the inbox again")
+    def replay_dead_letters(self, request: Request, caller: Caller,
+                            body: dict[str, Any]) -> dict[str, Any]:
+        return self._settle_dead_letters(body, "replay")
+
+    @route("POST", "/dead-letters/discard", body=DeadLetterSelection, response=DeadLetterOutcome,
+           auth=("district",), summary="Mark dead or parked letters as not to be replayed")
+    def discard_dead_letters(self, request: Request, caller: Caller,
+                             body: dict[str, Any]) -> dict[str, Any]:
+        return self._settle_dead_letters(body, "discard")
+
+    def _settle_dead_letters(self, selection: dict[str, Any], action: str) -> dict[str, Any]:
+        with self.db.transaction() as unit:
+            selection.setdefault("status", None if "ids" in selection else deadletters.WAITING)
+            rows = deadletters.listing(unit.session, self.db.dead_letters, limit=1000,
+                                       **selection)
+            if action == "replay":
+                done, refused = deadletters.replay(unit.session, self.db.dead_letters, rows,
+                                                   self.name, self.db.amqp_uri, unit.now)
+            else:
+                done, refused = deadletters.discard(unit.session, self.db.dead_letters, rows,
+                                                    unit.now)
+        return {"done": done, "refused": refused}

@@ -6,9 +6,17 @@ from alembic import op
 from lianxin.db import UtcDateTime
 
 
-def add_parking_and_leases():
+def add_parking_leases_and_keys():
     """Dead letters get a status (dead, parked, replayed, discarded) and a count of
-    tries; outbox rows get a relay's lease."""
+    tries; outbox rows get a relay's lease; idempotency keys get their table."""
+    op.create_table("idempotency_keys",
+                    sa.Column("key", sa.String(length=200), nullable=False),
+                    sa.Column("scope", sa.String(length=64), nullable=False),
+                    sa.Column("request_digest", sa.String(length=64), nullable=False),
+                    sa.Column("status", sa.Integer(), nullable=True),
+                    sa.Column("response", sa.Text(), nullable=True),
+                    sa.Column("created_at", UtcDateTime(timezone=True), nullable=False),
+                    sa.PrimaryKeyConstraint("key", "scope"))
     with op.batch_alter_table("dead_letters", schema=None) as batch_op:
         batch_op.add_column(sa.Column("status", sa.String(length=16), nullable=False,
                                       server_default="dead"))
@@ -21,7 +29,8 @@ def add_parking_and_leases():
         batch_op.add_column(sa.Column("claimed_until", UtcDateTime(timezone=True), nullable=True))
 
 
-def drop_parking_and_leases():
+def drop_parking_leases_and_keys():
+    op.drop_table("idempotency_keys")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_column("claimed_until")
         batch_op.drop_column("claim")

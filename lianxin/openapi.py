@@ -52,6 +52,7 @@ def _operation(entry: Route) -> dict[str, Any]:
     operation["responses"][str(entry.status)] = ok
     operation["responses"]["4XX"] = {"description": "error: {error, message, fields}"}
     if entry.auth:
-        operation["security"] = [{"bearer": []}]
-        operation["description"] = f"Needs a {' or '.join(entry.auth)} API key."
+        operation["security"] = [{"bearer": []}, {}] if entry.key_optional else [{"bearer": []}]
+        needs = "May carry" if entry.key_optional else "Needs"
+        operation["description"] = f"{needs} a {' or '.join(entry.auth)} API key."
     return operation

@@ -12,13 +12,14 @@ import threading
 import uuid
 from datetime import timedelta
 
+import eventlet
 from sqlalchemy import or_, select, update
 
 from lianxin.retries import is_transient
 
 log = logging.getLogger(__name__)
 RELAY_BATCH = 200
-LEASE = timedelta(seconds=30)
+LEASE = timedelta(seconds=10)
 
 
 class Relay:
@@ -30,6 +31,13 @@ class Relay:
         self._lock = threading.Lock()
         self._dirty = False
         self.published = 0
+
+    def nudge(self):
+        """Relay soon, in a greenthread of its own: the caller (an HTTP request, a
+        handler) never waits on the broker, which may be slow or away."""
+        self._dirty = True
+        if not self._lock.locked():
+            eventlet.spawn_n(self.sweep)
 
     def wake(self):
         """Relay now, or have the relay already running go round once more."""

@@ -16,9 +16,11 @@ from typing import Any, TypeAlias, cast
 
 from marshmallow import Schema, ValidationError
 from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from lianxin import openapi
+from lianxin import idempotency, openapi
 from lianxin.config import read_yaml
 from lianxin.errors import (
     BadValue,
@@ -72,16 +74,48 @@ def csv_response(text: str, filename: str) -> Response:
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
+class JsonWsgiApp(WsgiApp):
+    """nameko's WSGI app, answering an unknown path or method with JSON, not HTML."""
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ, shallow=True)
+        try:
+            provider, values = self.url_map.bind_to_environ(environ).match()
+        except HTTPException as exc:
+            return http_error(exc)(environ, start_response)
+        request.path_values = values  # type: ignore[attr-defined]  # nameko reads it
+        return provider.handle_request(request)(environ, start_response)
+
+
+def http_error(exc: HTTPException) -> Response:
+    name = (exc.name or "error").lower().replace(" ", "_")
+    response = json_response({"error": name, "message": exc.description or name, "fields": {}},
+                             exc.code or 500)
+    valid = getattr(exc, "valid_methods", None)
+    if valid:
+        response.headers["Allow"] = ", ".join(valid)
+    return response
+
+
+class JsonWebServer(WebServer):
+    def get_wsgi_app(self) -> JsonWsgiApp:
+        return JsonWsgiApp(self)
+
+
 class Route(HttpRequestHandler):
+    server = JsonWebServer()
+
     def __init__(self, method: str, url: str, body: SchemaLike = None, query: SchemaLike = None,
                  response: SchemaLike = None, status: int = 200,
                  auth: Iterable[str] | None = None, summary: str | None = None,
-                 spec: bool = False, **kwargs: Any) -> None:
+                 spec: bool = False, key_optional: bool = False, **kwargs: Any) -> None:
         self.body_schema = _schema(body)
         self.query_schema = _schema(query)
         self.response_schema = _schema(response)
         self.status = status
         self.auth = tuple(auth or ())
+        # with key_optional, a request without a key is let through with caller None
+        self.key_optional = key_optional
         self.summary = summary
         self.spec = spec
         kwargs.setdefault("expected_exceptions", Refused)  # logged as a warning, no traceback
@@ -95,11 +129,14 @@ class Route(HttpRequestHandler):
     def get_entrypoint_parameters(self, request: Request) -> tuple[Any, dict[str, Any]]:
         args, kwargs = super().get_entrypoint_parameters(request)
         if self.auth:
-            kwargs["caller"] = self.authenticate(request)
+            anonymous = self.key_optional and "Authorization" not in request.headers
+            kwargs["caller"] = None if anonymous else self.authenticate(request)
         if self.body_schema is not None:
             kwargs["body"] = self.load_body(request)
         if self.query_schema is not None:
-            kwargs["query"] = _load(self.query_schema, request.args.to_dict())
+            query = request.args.to_dict()
+            _refuse_nul(query)
+            kwargs["query"] = _load(self.query_schema, query)
         if self.spec:
             routes = [e for e in self.container.entrypoints if isinstance(e, Route)]
             kwargs["spec"] = openapi.document(self.container.service_name, routes)
@@ -117,18 +154,36 @@ class Route(HttpRequestHandler):
                             {"Authorization": [f"a {caller.role} key may not do this"]})
         return caller
 
+    def handle_request(self, request: Request) -> Response:
+        key = request.headers.get(idempotency.HEADER, "").strip()
+        if request.method != "POST" or not key:
+            return super().handle_request(request)
+        request.shallow = False
+        try:
+            db = next(d for d in self.container.dependencies if hasattr(d, "idempotency_keys"))
+            scope = idempotency.digest(request.headers.get("Authorization", ""), request.path)
+            body = raw_body(request).decode("utf-8", "replace")
+            stored = idempotency.claim(db, key[:200], scope, idempotency.digest(body))
+        except Exception as exc:
+            return self.response_from_exception(exc)
+        if stored is not None:
+            status, text = stored
+            return Response(text, status=status, mimetype="application/json",
+                            headers={"Idempotent-Replayed": "true"})
+        response = super().handle_request(request)
+        idempotency.record(db, key[:200], scope, response.status_code,
+                           response.get_data(as_text=True))
+        return response
+
     def load_body(self, request: Request) -> Any:
-        if (request.content_length or 0) > MAX_BODY_BYTES:
-            raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
-        raw = request.get_data(cache=False)
-        if len(raw) > MAX_BODY_BYTES:
-            raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+        raw = raw_body(request)
         try:
             data = json.loads(raw) if raw.strip() else {}
         except ValueError as exc:
             raise Refused("the body is not valid JSON", {"_body": [str(exc)]}) from None
         if not isinstance(data, dict):
             raise Refused("the body must be a JSON object", {"_body": ["expected an object"]})
+        _refuse_nul(data)
         return _load(cast(Schema, self.body_schema), data)  # set: get_entrypoint_parameters checks
 
     def response_from_result(self, result: Any) -> Response:
@@ -148,6 +203,33 @@ class Route(HttpRequestHandler):
 def _schema(schema: SchemaLike) -> Schema | None:
     """A schema instance, made once per route rather than once per request."""
     return schema() if isinstance(schema, type) else schema
+
+
+def raw_body(request: Request) -> bytes:
+    """The request's body, read once, or ``TooLarge``. A chunked body has no
+    Content-Length: it is read from the stream one byte past the limit, so that too
+    much is refused rather than read as nothing."""
+    if "lianxin.body" not in request.environ:
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+        chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+        raw = (request.environ["wsgi.input"].read(MAX_BODY_BYTES + 1) if chunked
+               else request.get_data(cache=False))
+        if len(raw) > MAX_BODY_BYTES:
+            raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+        request.environ["lianxin.body"] = raw
+    return bytes(request.environ["lianxin.body"])
+
+
+def _refuse_nul(value: Any, path: str = "") -> None:
+    """A NUL character is refused in any text: databases store it differently or not at all."""
+    if isinstance(value, str) and "\x00" in value:
+        raise BadValue(f"{path or 'the body'}: contains a NUL character",
+                       {path or "_body": ["must not contain a NUL character"]})
+    items = value.items() if isinstance(value, dict) else \
+        enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        _refuse_nul(item, f"{path}.{key}" if path else str(key))
 
 
 def _load(schema: Schema, data: dict[str, Any]) -> Any:

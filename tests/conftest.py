@@ -4,7 +4,7 @@ Integration and end-to-end tests use the real RabbitMQ (a fresh vhost per test
 session) and a real database: SQLite files by default, PostgreSQL when
 LIANXIN_TEST_BACKEND=postgresql (one database per service, created here).
 """
-import lianxin  # noqa: F401  (quiets eventlet's deprecation notice before it is imported)
+import lianxin  # noqa: F401, I001  (quiets eventlet's deprecation notice before it is imported)
 import eventlet
 
 eventlet.monkey_patch()  # nameko's workers and the tests' clients share one hub
@@ -28,8 +28,9 @@ def amqp_uri():
     broker.require(BASE_AMQP)
     vhost = f"lianxin_test_{uuid.uuid4().hex[:8]}"
     if shutil.which("rabbitmqctl") is None:
-        yield BASE_AMQP
-        return
+        pytest.fail("rabbitmqctl is needed to make a test vhost of its own on the broker; "
+                    "without it the tests would run on the shared vhost and delete its queues. "
+                    "Install the RabbitMQ server tools or put rabbitmqctl on PATH.", pytrace=False)
     subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
     subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
                    check=True, capture_output=True)
@@ -56,6 +57,18 @@ def make_config(amqp_uri, database_url, tmp_path):
         config.update(overrides)
         return configuration.for_service(config, service)
     return make
+
+
+def delete_queues(amqp_uri):
+    """Delete every queue of the contract on the test vhost: no test's services leave
+    events behind for the next."""
+    from kombu import Connection
+
+    from lianxin.bus import topology
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        for queue in topology():
+            channel.queue_delete(queue.name)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -28,18 +28,10 @@ from datetime import datetime, timezone
 
 import click
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from lianxin.config import read_yaml
-from lianxin.tools.client import Api, DemoError, Keys, month_now, require_services
+from lianxin.tools.client import Api, DemoError, Keys, month_now, progress_bars, require_services
 
 CLERK_INTERVAL = 0.1          # seconds between the clerk's looks at the district
 MEETING_MAX = 1000            # decisions per meeting (the API's limit)
@@ -231,11 +223,9 @@ def bench(config, issues, concurrency, amqp_messages):
     clerk = Clerk(api, keys.district, district, month_now(config).date().isoformat())
     allowed = DEADLINE_BASE + DEADLINE_PER_ISSUE * issues
     deadline = time.monotonic() + allowed
-    columns = (SpinnerColumn(), TextColumn("{task.description:<36}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn())
     clerk.start()
     try:
-        with Progress(*columns, console=console) as progress:
+        with progress_bars(console, 36) as progress:
             times, failures = submissions(api, villages, issues, concurrency, progress)
             sent = wait_notified(api, keys.district, set(times), deadline, progress, concurrency)
     finally:

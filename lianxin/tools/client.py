@@ -7,6 +7,14 @@ from zoneinfo import ZoneInfo
 import click
 import requests
 from requests.adapters import HTTPAdapter
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from lianxin import config as configuration
 from lianxin.config import read_yaml
@@ -134,3 +142,9 @@ def month_now(config):
 
 
 # ---------------------------------------------------------------------------------
+
+
+def progress_bars(console, width=36):
+    """The progress display every tool shows: a line per step, with counts and time."""
+    return Progress(SpinnerColumn(), TextColumn(f"{{task.description:<{width}}}"), BarColumn(),
+                    MofNCompleteColumn(), TimeElapsedColumn(), console=console)

@@ -29,18 +29,18 @@ from dataclasses import dataclass, field
 import click
 from rich.columns import Columns
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from lianxin.config import read_yaml
-from lianxin.tools.client import WORKERS, DemoError, Keys, month_now, require_services, wait_for
+from lianxin.tools.client import (
+    WORKERS,
+    DemoError,
+    Keys,
+    month_now,
+    progress_bars,
+    require_services,
+    wait_for,
+)
 from lianxin.tools.demo_data import (
     CATEGORY_WEIGHTS,
     CHANNEL_WEIGHTS,
@@ -367,9 +367,7 @@ def demo(config, issues, seed):
         rng = random.Random(f"{seed}-{index}")
         items.append(Item(index, rng, month.plan(index, rng)))
 
-    columns = (SpinnerColumn(), TextColumn("{task.description:<34}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console) as progress, \
+    with progress_bars(console, 34) as progress, \
             ThreadPoolExecutor(WORKERS, thread_name_prefix="demo") as pool:
         run_all(progress, "voters raise issues; stations act", month.take_in,
                 [(item,) for item in items], pool)

@@ -10,12 +10,15 @@ from services.departments.models import AssignmentRow, AssignmentStepRow
 
 def create_assignments(unit, event):
     """A referral becomes one assignment for the lead and one per cooperating department."""
+    issue_id = str(event["issue_id"])
+    settle_others(unit, issue_id, *domain.SUPERSEDED)
     departments = [(event["department"], True)] + [(c, False) for c in event["cooperating"]]
     for code, lead in departments:
         row = AssignmentRow(id=str(uuid.uuid4()), issue_id=str(event["issue_id"]), department=code,
                             lead=lead, status="assigned", category=event["category"],
                             tracking_no=event["tracking_no"], title=event["title"],
-                            brief=event["note"], created_at=unit.now, updated_at=unit.now)
+                            brief=event["note"], description=event["description"],
+                            created_at=unit.now, updated_at=unit.now)
         unit.session.add(row)
         _record(unit, row, "assign", "assignment_created", event["note"])
 
@@ -28,7 +31,20 @@ def act(unit, assignment_id, action, department, note=None):
     if action == "complete":
         row.result = note
     _record(unit, row, action, event, note)
+    if row.lead and action in domain.FOLLOWS_LEAD:
+        settle_others(unit, row.issue_id, *domain.FOLLOWS_LEAD[action])
     return row
+
+
+def settle_others(unit, issue_id, status, reason):
+    """Close or cancel the issue's assignments still open, so none is left actionable."""
+    rows = unit.session.execute(select(AssignmentRow).where(
+        AssignmentRow.issue_id == issue_id,
+        AssignmentRow.status.in_(domain.OPEN))).scalars().all()
+    for row in rows:
+        row.status, row.updated_at = status, unit.now
+        unit.session.add(AssignmentStepRow(assignment_id=row.id, action=status, status=status,
+                                           note=reason, occurred_at=unit.now))
 
 
 def _record(unit, row, action, event, note):

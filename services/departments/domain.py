@@ -28,9 +28,10 @@ class Catalog:
                        for d in directory["departments"]}
         category_map = {c["code"]: c["department"] for c in directory.get("categories", [])
                         if c.get("department")}
-        unknown = set(category_map.values()) - set(departments)
+        unknown = {c: d for c, d in category_map.items() if d not in departments}
         if unknown:
-            raise ValueError(f"categories map to unknown departments: {sorted(unknown)}")
+            raise ValueError("; ".join(f"category {c!r} maps to unknown department {d!r}"
+                                       for c, d in sorted(unknown.items())))
         return cls(departments, category_map)
 
     def listing(self) -> list[dict[str, Any]]:
@@ -72,6 +73,12 @@ LIFECYCLE = {
     "complete": Step(frozenset({"accepted"}), "completed", "assignment_completed"),
     "return": Step(frozenset({"assigned", "accepted"}), "returned", "assignment_returned"),
 }
+
+
+OPEN = frozenset({"assigned", "accepted"})
+# When the lead moves, what becomes of the other open assignments, and why.
+FOLLOWS_LEAD = {"complete": ("closed", "牵头单位已办结"), "return": ("cancelled", "牵头单位已退回")}
+SUPERSEDED = ("cancelled", "已重新交办")
 
 
 def advance(status: str, action: str) -> tuple[str, str]:

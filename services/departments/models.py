@@ -20,6 +20,7 @@ class AssignmentRow(Base):
     tracking_no = Column(String(32), nullable=False)
     title = Column(String(200), nullable=False)
     brief = Column(Text)
+    description = Column(Text)   # what the voter wrote, as referred
     result = Column(Text)
     created_at = Column(UtcDateTime(), nullable=False)
     updated_at = Column(UtcDateTime(), nullable=False)

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 TEXT = validate.Length(min=1, max=2000)
-ASSIGNMENT_STATUSES = ("assigned", "accepted", "completed", "returned")
+ASSIGNMENT_STATUSES = ("assigned", "accepted", "completed", "returned", "closed", "cancelled")
 
 
 class DepartmentOut(Schema):
@@ -28,6 +28,7 @@ class AssignmentOut(Schema):
     tracking_no = fields.String()
     title = fields.String()
     brief = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
     result = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()

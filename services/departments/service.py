@@ -1,8 +1,7 @@
 """Departments service: the category map, assignments and their lifecycle."""
-from nameko.rpc import rpc
 
 from lianxin.config import read_yaml
-from lianxin.consumers import subscribe
+from lianxin.consumers import rpc, subscribe
 from lianxin.db import Database
 from lianxin.endpoints import BaseService
 from lianxin.reference import Reference
@@ -10,17 +9,20 @@ from lianxin.web import route
 from services.departments import app, domain, schemas
 from services.departments.models import Base
 
-MIGRATIONS = "services/departments/migrations"
 DEPARTMENT = ("department",)
 
 
 def load_catalog(config):
-    return domain.Catalog.from_directory(read_yaml(config["DIRECTORY_FILE"]))
+    path = config["DIRECTORY_FILE"]
+    try:
+        return domain.Catalog.from_directory(read_yaml(path))
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
 
 
 class DepartmentsService(BaseService):
     name = "departments"
-    db = Database(Base, MIGRATIONS)
+    db = Database(Base)
     catalog = Reference(load_catalog)
 
     @subscribe("issue_referred")

@@ -1,10 +1,11 @@
 """Intake's use cases: submission, the voter's timeline, feedback, contact."""
+import secrets
 import uuid
 
 from sqlalchemy import select
 
 from lianxin.db import load_one
-from lianxin.errors import BadValue
+from lianxin.errors import BadValue, NotFound, NotYours
 from services.intake import domain
 from services.intake.models import FeedbackRow, IssueRow, TimelineRow
 
@@ -12,32 +13,57 @@ VOTER_FIELDS = {"name": "voter_name", "phone": "voter_phone", "id_number": "vote
                 "email": "voter_email"}
 ISSUE_FIELDS = ("channel", "category", "title", "description", "village_code", "station_id",
                 "representative_id", "grid_id", "resolution")
+TIMELINE_FIELDS = ("event_type", "status", "tier", "station_id", "department", "note",
+                   "occurred_at")
 
 
 def check_placement(placement):
-    """Routing's answer to ``locate``: a place to start, or the fields it did not know."""
+    """``directory.locate``'s answer: a place to start, or the fields it did not know."""
     if "errors" in placement:
         raise BadValue("the submission names something unknown", placement["errors"])
 
 
-def submit(unit, submission, placement, prefix):
-    """Record a submission and announce it; its voter's details stay in this service."""
+def submit(unit, submission, placement, settings):
+    """Record a submission and announce it; its voter's details stay in this service.
+
+    Returns the receipt: tracking number and access code (shown this once)."""
+    code = "".join(secrets.choice(domain.ACCESS_CODE_ALPHABET)
+                   for _ in range(domain.ACCESS_CODE_LENGTH))
     row = IssueRow(id=str(uuid.uuid4()), submitted_at=unit.now, version=0,
                    status="handled" if submission.get("resolution") else "open",
                    tier=placement["tier"], current_station_id=placement["station_id"],
+                   access_code_digest=domain.code_digest(code),
+                   possible_duplicate_of=earlier_duplicate(unit.session, submission, unit.now,
+                                                           settings.duplicate_window),
                    **{f: submission.get(f) for f in ISSUE_FIELDS},
                    **{column: submission["voter"].get(key) for key, column in VOTER_FIELDS.items()})
     unit.session.add(row)
     unit.session.flush()
-    row.tracking_no = domain.tracking_no(prefix, unit.now, row.seq)
+    row.tracking_no = domain.tracking_no(settings.tracking_prefix,
+                                         unit.now.astimezone(settings.timezone), row.seq)
     unit.session.add(TimelineRow(issue_id=row.id, event_type="issue_submitted", status=row.status,
                                  tier=row.tier, station_id=row.current_station_id,
                                  occurred_at=unit.now, note=row.resolution))
     unit.publish("issue_submitted", row.id, tracking_no=row.tracking_no, channel=row.channel,
                  category=row.category, title=row.title, village_code=row.village_code,
                  station_id=row.station_id, representative_id=row.representative_id,
-                 resolution=row.resolution)
-    return row
+                 resolution=row.resolution, description=row.description,
+                 possible_duplicate_of=row.possible_duplicate_of)
+    return {"id": row.id, "tracking_no": row.tracking_no, "access_code": code,
+            "status": row.status, "tier": row.tier,
+            "possible_duplicate_of": row.possible_duplicate_of}
+
+
+def earlier_duplicate(session, submission, now, window):
+    """The newest issue still open of the same village, category and phone within
+    ``window``: likely the same problem, which the station is shown, not silently split."""
+    return session.execute(
+        select(IssueRow.id).where(IssueRow.village_code == submission["village_code"],
+                                  IssueRow.category == submission["category"],
+                                  IssueRow.voter_phone == submission["voter"]["phone"],
+                                  IssueRow.status != "closed",
+                                  IssueRow.submitted_at >= now - window)
+        .order_by(IssueRow.seq.desc()).limit(1)).scalar()
 
 
 def project(unit, event, *, event_type):
@@ -57,16 +83,20 @@ def project(unit, event, *, event_type):
             row.feedback_pending = False
 
 
-def give_feedback(unit, issue_id, feedback):
+def give_feedback(unit, issue_id, feedback, caller=None):
+    """The voter's rating of a handling, given with the receipt's access code, or
+    taken by phone (回访) by a station that took or holds the issue."""
     row = load(unit.session, issue_id, lock=True)
+    taken_by = check_access(row, caller, feedback.get("access_code"))
     domain.check_feedback(row.status, row.feedback_pending)
     row.feedback_pending = True
-    unit.session.add(FeedbackRow(issue_id=row.id, rating=feedback["rating"],
+    unit.session.add(FeedbackRow(issue_id=row.id, rating=feedback["rating"], taken_by=taken_by,
                                  comment=feedback.get("comment"), given_at=unit.now))
     unit.session.add(TimelineRow(issue_id=row.id, event_type="feedback_received",
                                  status=row.status, tier=row.tier, note=feedback["rating"],
                                  occurred_at=unit.now))
-    unit.publish("feedback_received", row.id, rating=feedback["rating"])
+    unit.publish("feedback_received", row.id, rating=feedback["rating"],
+                 comment=feedback.get("comment"))
     return row
 
 
@@ -78,15 +108,36 @@ def find(session, tracking_no):
     return load_one(session, IssueRow.tracking_no, tracking_no, "tracking_no")
 
 
-def view(session, issue_id):
-    """What the voter sees: where the issue is, and every step it took."""
+def check_access(row, caller, access_code):
+    """Who may see or rate the issue: "voter" with its access code, or the station or
+    district office entitled to its whole record; anyone else is told it is not found,
+    so that a guess learns nothing."""
+    if caller is not None:
+        if domain.sees_everything(caller.role, caller.id, (row.station_id, row.current_station_id)):
+            return caller.id or caller.role
+        raise NotYours("this issue is not one the caller took or holds",
+                       {"issue_id": [f"held by {row.current_station_id}"]})
+    if domain.code_matches(row.access_code_digest, access_code):
+        return "voter"
+    raise NotFound("no issue with this number and access code",
+                   {"access_code": ["missing or wrong for this issue"]})
+
+
+def view(session, issue_id, caller=None, access_code=None):
+    """Where the issue is and the steps it took: every step and note for the station or
+    district office entitled to them, the voter's steps for the voter."""
     row = load(session, issue_id)
-    timeline = session.execute(select(TimelineRow).where(TimelineRow.issue_id == row.id)
-                               .order_by(TimelineRow.occurred_at, TimelineRow.id)).scalars().all()
+    everything = check_access(row, caller, access_code) != "voter"
+    steps = session.execute(select(TimelineRow).where(TimelineRow.issue_id == row.id)
+                            .order_by(TimelineRow.occurred_at, TimelineRow.id)).scalars().all()
+    steps = [{c: getattr(s, c) for c in TIMELINE_FIELDS} for s in steps]
     return {"id": row.id, "tracking_no": row.tracking_no, "status": row.status, "tier": row.tier,
             "station_id": row.current_station_id, "department": row.department,
             "category": row.category, "title": row.title, "channel": row.channel,
-            "submitted_at": row.submitted_at, "timeline": timeline}
+            "submitted_at": row.submitted_at,
+            "description": row.description,
+            "possible_duplicate_of": row.possible_duplicate_of if everything else None,
+            "timeline": steps if everything else domain.voter_timeline(steps)}
 
 
 def contact(session, issue_id):

@@ -1,7 +1,9 @@
 """Intake rules: what a submission must carry for its channel, and the voter's timeline."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -49,3 +51,39 @@ def check_feedback(status: str, feedback_pending: bool) -> None:
 def is_newer(version: int | None, current: int | None) -> bool:
     """A routing event moves the projection only if it is newer than what it shows."""
     return version is not None and version > (current or 0)
+
+
+# The steps a voter sees, and whether with their note: the results and progress meant
+# for the voter, never the internal notes of escalations, meetings or returns.
+VOTER_STEPS: dict[str, bool] = {
+    "issue_submitted": True, "issue_routed": False, "issue_escalated": False,
+    "issue_referred": False, "issue_forwarded": False, "issue_resolved": True,
+    "issue_closed": False, "issue_reopened": False, "assignment_accepted": False,
+    "assignment_progressed": True, "feedback_received": True,
+}
+ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"   # no 0/O, 1/I
+ACCESS_CODE_LENGTH = 8                                       # 32**8: about 10**12 codes
+
+
+def voter_timeline(steps: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The voter's steps only, each with its note only where the voter should read it."""
+    return [{**step, "note": step["note"] if VOTER_STEPS[step["event_type"]] else None}
+            for step in steps if step["event_type"] in VOTER_STEPS]
+
+
+def code_digest(code: str) -> str:
+    """What is stored of an access code: its SHA-256, never the code itself."""
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def code_matches(digest: str | None, code: str | None) -> bool:
+    if not digest or not code:
+        return False
+    return hmac.compare_digest(digest, code_digest(code))
+
+
+def sees_everything(role: str | None, caller_id: str | None,
+                    stations: Iterable[str | None]) -> bool:
+    """The district office, and a station that took or holds the issue, see its whole
+    record; a voter with the access code sees the voter's steps."""
+    return role == "district" or (role == "station" and caller_id in set(stations))

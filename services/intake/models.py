@@ -37,6 +37,10 @@ class IssueRow(Base):
     department = Column(String(32))
     version = Column(Integer, nullable=False, default=0)
     feedback_pending = Column(Boolean, nullable=False, default=False)
+    # the voter's receipt: tracking number and access code; only the code's digest is kept
+    access_code_digest = Column(String(64))
+    # an open issue of the same village, category and phone submitted shortly before
+    possible_duplicate_of = Column(String(36))
 
 
 class TimelineRow(Base):
@@ -59,3 +63,5 @@ class FeedbackRow(Base):
     rating = Column(String(32), nullable=False)
     comment = Column(Text)
     given_at = Column(UtcDateTime(), nullable=False)
+    # "voter" (with the access code), or the station that took it by phone (回访)
+    taken_by = Column(String(64), nullable=False, default="voter", server_default="voter")

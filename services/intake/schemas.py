@@ -37,10 +37,14 @@ class SubmissionIn(Schema):
 
 
 class SubmittedOut(Schema):
+    """The receipt: the access code is shown this once; the voter needs it (with the
+    tracking number) to follow the issue and give feedback."""
     id = fields.String()
     tracking_no = fields.String()
+    access_code = fields.String()
     status = fields.String()
     tier = fields.String()
+    possible_duplicate_of = fields.String(allow_none=True)
 
 
 class TimelineOut(Schema):
@@ -64,13 +68,25 @@ class IssueOut(Schema):
     title = fields.String()
     channel = fields.String()
     submitted_at = fields.AwareDateTime()
+    description = fields.String(allow_none=True)
+    possible_duplicate_of = fields.String(allow_none=True,
+                                          metadata={"description": "shown to stations only"})
     timeline = fields.List(fields.Nested(TimelineOut))
+
+
+ACCESS_CODE = fields.String(validate=validate.Length(min=1, max=32),
+                            metadata={"description": "the access code on the voter's receipt"})
 
 
 class FeedbackIn(Schema):
     rating = fields.String(required=True, validate=validate.OneOf(RATINGS))
     comment = fields.String(validate=validate.Length(max=2000))
+    access_code = ACCESS_CODE
 
 
-class TrackingQuery(Schema):
+class AccessQuery(Schema):
+    access_code = ACCESS_CODE
+
+
+class TrackingQuery(AccessQuery):
     tracking_no = fields.String(required=True, validate=validate.Length(min=1, max=32))

@@ -1,55 +1,80 @@
 """Intake service: issues as submitted, voters' details, tracking numbers, feedback,
 and the voter-facing timeline."""
-from nameko.rpc import RpcProxy, rpc
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
-from lianxin.consumers import subscribe
+from lianxin import directory
+from lianxin.config import read_yaml
+from lianxin.consumers import rpc, subscribe
 from lianxin.db import Database
 from lianxin.endpoints import BaseService
 from lianxin.reference import Reference
-from lianxin.rpc import call
 from lianxin.web import route
 from services.intake import app, schemas
 from services.intake.models import Base
 
-MIGRATIONS = "services/intake/migrations"
+VIEWERS = ("district", "station")
 
 
-def tracking_prefix(config):
-    return str(config["TRACKING_PREFIX"])
+@dataclass(frozen=True)
+class IntakeData:
+    """What intake reads at start: the directory and start rules (to check and place a
+    submission on its own), and how receipts are numbered."""
+    ladder: directory.Ladder
+    rules: directory.Rules
+    tracking_prefix: str
+    timezone: ZoneInfo
+    duplicate_window: timedelta
+
+
+def load_intake_data(config):
+    return IntakeData(directory.from_directory(read_yaml(config["DIRECTORY_FILE"])),
+                      directory.Rules.from_file(read_yaml(config["RULES_FILE"])),
+                      str(config["TRACKING_PREFIX"]), ZoneInfo(config["TIMEZONE"]),
+                      timedelta(hours=float(config.get("DUPLICATE_WINDOW_HOURS", 72))))
 
 
 class IntakeService(BaseService):
     name = "intake"
-    db = Database(Base, MIGRATIONS)
-    routing = RpcProxy("routing")
-    tracking_prefix = Reference(tracking_prefix)
+    db = Database(Base)
+    data = Reference(load_intake_data)
 
     @route("POST", "/issues", body=schemas.SubmissionIn, response=schemas.SubmittedOut,
-           status=201, summary="Submit an issue from any channel")
+           status=201, summary="Submit an issue from any channel; needs no other service")
     def submit(self, request, body):
-        placement = call(self.routing.locate, body["village_code"], body.get("station_id"),
-                         body.get("representative_id"), body["category"], body.get("grid_id"))
+        placement = directory.locate(
+            village_code=body["village_code"], station_id=body.get("station_id"),
+            representative_id=body.get("representative_id"), category=body["category"],
+            grid_id=body.get("grid_id"), ladder=self.data.ladder, rules=self.data.rules)
         app.check_placement(placement)
         with self.db.transaction() as unit:
-            return app.submit(unit, body, placement, self.tracking_prefix)
+            return app.submit(unit, body, placement, self.data)
 
     @route("GET", "/issues", query=schemas.TrackingQuery, response=schemas.IssueOut,
-           summary="Look an issue up by the tracking number the voter was given")
-    def by_tracking_no(self, request, query):
+           auth=VIEWERS, key_optional=True,
+           summary="An issue by the receipt's tracking number and access code (or a key)")
+    def by_tracking_no(self, request, query, caller):
         with self.db.reading() as session:
-            return app.view(session, app.find(session, query["tracking_no"]).id)
+            row = app.find(session, query["tracking_no"])
+            return app.view(session, row.id, caller, query.get("access_code"))
 
-    @route("GET", "/issues/<issue_id>", response=schemas.IssueOut,
-           summary="Status, place and timeline of an issue")
-    def issue(self, request, issue_id):
+    @route("GET", "/issues/<issue_id>", query=schemas.AccessQuery, response=schemas.IssueOut,
+           auth=VIEWERS, key_optional=True,
+           summary="Status, place and timeline of an issue (access code or a key)")
+    def issue(self, request, issue_id, query, caller):
         with self.db.reading() as session:
-            return app.view(session, issue_id)
+            return app.view(session, issue_id, caller, query.get("access_code"))
 
     @route("POST", "/issues/<issue_id>/feedback", body=schemas.FeedbackIn,
-           response=schemas.SubmittedOut, summary="The voter's feedback on a handled issue")
-    def feedback(self, request, issue_id, body):
+           response=schemas.IssueOut, auth=("station",), key_optional=True,
+           summary="The voter's feedback on a handled issue (access code, or a station's "
+                   "key for feedback taken by phone)")
+    def feedback(self, request, issue_id, body, caller):
         with self.db.transaction() as unit:
-            return app.give_feedback(unit, issue_id, body)
+            app.give_feedback(unit, issue_id, body, caller)
+        with self.db.reading() as session:
+            return app.view(session, issue_id, caller, body.get("access_code"))
 
     @rpc
     def contact(self, kind, id):

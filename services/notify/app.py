@@ -3,7 +3,7 @@ import logging
 
 from sqlalchemy import select, update
 
-from lianxin.errors import BadValue
+from lianxin.errors import BadValue, NotFound
 from services.notify import domain
 from services.notify.models import NotificationRow, Preference
 
@@ -98,9 +98,22 @@ def release_stuck(unit, older_than):
                          .values(status="failed", last_error="interrupted while sending"))
 
 
-def set_preference(unit, kind, recipient_id, channel):
+def check_kind(kind):
     if kind not in domain.RECIPIENT_FIELDS:
         raise BadValue.field("kind", f"must be one of {', '.join(domain.RECIPIENT_FIELDS)}")
+
+
+def check_reachable(kind, recipient_id, channel, details):
+    """A channel is chosen only for a known recipient with the address it needs."""
+    if details is None:
+        raise NotFound(f"no {kind} {recipient_id}", {"recipient_id": ["not found"]})
+    field = domain.address_field(channel)
+    if field is not None and not details.get(field):
+        raise BadValue.field("channel", f"{kind} {recipient_id} has no {field} for {channel}")
+
+
+def set_preference(unit, kind, recipient_id, channel):
+    check_kind(kind)
     unit.session.merge(Preference(recipient_kind=kind, recipient_id=recipient_id, channel=channel))
     return {"recipient_kind": kind, "recipient_id": recipient_id, "channel": channel}
 

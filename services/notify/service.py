@@ -14,9 +14,7 @@ from lianxin.web import route
 from services.notify import app, channels, schemas
 from services.notify.models import Base
 
-MIGRATIONS = "services/notify/migrations"
 SWEEP_SECONDS = 2
-STUCK_AFTER = timedelta(minutes=5)
 CONTACT_OWNER = {"voter": "intake", "station": "routing", "representative": "routing",
                  "department": "departments"}
 
@@ -28,12 +26,13 @@ def load_settings(config):
             "channels": channels.from_config(notify),
             "department_names": {d["code"]: d["name"] for d in departments},
             "default_channel": notify["default_channel"],
-            "max_attempts": int(notify["max_attempts"])}
+            "max_attempts": int(notify["max_attempts"]),
+            "stuck_after": timedelta(seconds=float(notify.get("stuck_after", 60)))}
 
 
 class NotifyService(BaseService):
     name = "notify"
-    db = Database(Base, MIGRATIONS)
+    db = Database(Base)
     settings = Reference(load_settings)
     intake = RpcProxy("intake")
     routing = RpcProxy("routing")
@@ -43,7 +42,7 @@ class NotifyService(BaseService):
     def retry_due(self):
         """Send what failed and is due again, and what a stopped worker left claimed."""
         with self.db.transaction() as unit:
-            app.release_stuck(unit, STUCK_AFTER)
+            app.release_stuck(unit, self.settings["stuck_after"])
             rows = app.claim_due(unit, self.settings["max_attempts"])
         self.deliver(rows)
 
@@ -58,6 +57,8 @@ class NotifyService(BaseService):
            response=schemas.PreferenceOut, auth=("district",),
            summary="Choose the channel a recipient is reached by")
     def preference(self, request, kind, recipient_id, caller, body):
+        app.check_kind(kind)
+        app.check_reachable(kind, recipient_id, body["channel"], self.contact(kind, recipient_id))
         with self.db.transaction() as unit:
             return app.set_preference(unit, kind, recipient_id, body["channel"])
 

@@ -3,13 +3,15 @@ import uuid
 
 from sqlalchemy import select
 
+from lianxin import directory
 from lianxin.db import load_one
 from lianxin.errors import BadValue, NotFound, NotYours, Refused
 from services.routing import domain
 from services.routing.models import IssueRow, MeetingRow, StepRow
 
 ISSUE_FIELDS = ("id", "tracking_no", "status", "tier", "station_id", "category", "title",
-                "village_code", "channel", "representative_id", "department", "version")
+                "village_code", "channel", "representative_id", "department", "version",
+                "description")
 
 
 def to_issue(row):
@@ -19,19 +21,26 @@ def to_issue(row):
 
 def place_issue(unit, event, *, ladder, rules):
     """A submitted issue starts at its station; one solved on the spot is handled at once."""
-    station = domain.start_station(category=event["category"], village_code=event["village_code"],
-                                   station_id=event["station_id"], ladder=ladder, rules=rules)
+    station = directory.start_station(category=event["category"],
+                                      village_code=event["village_code"],
+                                      station_id=event["station_id"], ladder=ladder, rules=rules)
     issue = domain.Issue(id=str(event["issue_id"]), status="open", tier=station.tier,
                          station_id=station.id, category=event["category"],
                          title=event["title"], village_code=event["village_code"],
                          channel=event["channel"], representative_id=event["representative_id"],
-                         tracking_no=event["tracking_no"], version=1)
+                         tracking_no=event["tracking_no"], version=1,
+                         description=event["description"])
     row = IssueRow(received_at=event["occurred_at"],
+                   possible_duplicate_of=_text(event["possible_duplicate_of"]),
                    cooperating=[], **{f: getattr(issue, f) for f in ISSUE_FIELDS})
     unit.session.add(row)
     _record(unit, row, domain.Decision(issue, "issue_routed", {"note": None}))
     if event["resolution"]:
         act_on(unit, row, "resolve", ladder, note=event["resolution"])
+
+
+def _text(value):
+    return None if value is None else str(value)
 
 
 def act(unit, issue_id, action, ladder, caller=None, **params):
@@ -80,7 +89,7 @@ def check_holder(caller, row, ladder):
 def on_feedback(unit, event, *, ladder):
     row = load(unit.session, event["issue_id"], lock=True)
     action = domain.feedback_action(event["rating"])
-    act_on(unit, row, action, ladder, rating=event["rating"])
+    act_on(unit, row, action, ladder, rating=event["rating"], note=event["comment"])
 
 
 def on_assignment(unit, event, *, action, ladder):
@@ -94,26 +103,32 @@ def on_assignment(unit, event, *, action, ladder):
 
 
 def referral_asks(session, decisions):
-    """What to ask departments for each referral: its category and named departments."""
-    return {index: {"category": load(session, d["issue_id"]).category,
+    """What to ask departments for each referral of a known issue: its category and
+    named departments (an unknown issue is refused when the meeting is held)."""
+    rows = {str(d["issue_id"]): session.get(IssueRow, str(d["issue_id"])) for d in decisions}
+    return {index: {"category": rows[str(d["issue_id"])].category,
                     "department": d.get("department"), "cooperating": d["cooperating"]}
-            for index, d in enumerate(decisions) if d["action"] == "refer"}
+            for index, d in enumerate(decisions)
+            if d["action"] == "refer" and rows[str(d["issue_id"])] is not None}
 
 
 def checked_referrals(asks, answers):
-    """Departments' answers by decision index, or ``BadValue`` naming each bad decision."""
+    """Departments' answers by decision index, and the refusal of each bad one."""
     answered = dict(zip(asks, answers, strict=False))
-    errors = {f"decisions.{i}": a["errors"] for i, a in answered.items() if a.get("errors")}
-    if errors:
-        raise BadValue("unknown department in a referral", errors)
-    return {i: {"department": a["department"], "cooperating": a["cooperating"]}
-            for i, a in answered.items()}
+    errors = {i: BadValue("unknown department in a referral", a["errors"])
+              for i, a in answered.items() if a.get("errors")}
+    referrals = {i: {"department": a["department"], "cooperating": a["cooperating"]}
+                 for i, a in answered.items() if not a.get("errors")}
+    return referrals, errors
 
 
-def hold_meeting(unit, meeting, referrals, ladder):
-    """Record a month-end meeting and apply every decision, all or none."""
-    applied = []
+def hold_meeting(unit, meeting, referrals, ladder, refused=None):
+    """Record a month-end meeting and apply every decision, all or none; a refusal
+    names every decision that cannot be applied, not only the first."""
+    applied, refused = [], dict(refused or {})
     for index, item in enumerate(meeting["decisions"]):
+        if index in refused:
+            continue
         params = {"note": item.get("note")}
         if item["action"] == "refer":
             params.update(referrals[index])
@@ -121,9 +136,13 @@ def hold_meeting(unit, meeting, referrals, ladder):
             row = load(unit.session, item["issue_id"], lock=True)
             act_on(unit, row, item["action"], ladder, **params)
         except Refused as exc:
-            raise type(exc)(f"decision {index}: {exc.message}",
-                            {f"decisions.{index}": exc.fields}) from None
+            refused[index] = exc
+            continue
         applied.append({**item, **params, "issue_id": str(item["issue_id"])})
+    if refused:
+        first = refused[min(refused)]
+        raise type(first)("; ".join(f"decision {i}: {refused[i].message}" for i in sorted(refused)),
+                          {f"decisions.{i}": refused[i].fields for i in sorted(refused)})
     record = MeetingRow(id=str(uuid.uuid4()), held_on=meeting["held_on"], decisions=applied,
                         recorded_at=unit.now)
     unit.session.add(record)

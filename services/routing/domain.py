@@ -1,4 +1,4 @@
-"""Routing rules: where an issue starts, and what each step does to it.
+"""Routing rules: what each step does to an issue (where it starts: ``lianxin.directory``).
 
 Pure functions on plain objects; the transition table below is the whole state
 machine. ``decide`` returns the issue after the step and the event to publish, or
@@ -14,18 +14,7 @@ from lianxin.contracts import ESCALATION_REASONS, RATINGS
 from lianxin.errors import BadValue, NotAllowed
 
 if TYPE_CHECKING:
-    from services.routing.ladder import Ladder, Station
-
-
-@dataclass(frozen=True)
-class Rules:
-    district_categories: frozenset[str] = frozenset()
-    town_categories: frozenset[str] = frozenset()
-
-    @classmethod
-    def from_file(cls, data: dict[str, Any] | None) -> Rules:
-        start = (data or {}).get("start", {})
-        return cls(frozenset(start.get("district", [])), frozenset(start.get("town", [])))
+    from lianxin.directory import Ladder
 
 
 @dataclass(frozen=True)
@@ -43,6 +32,7 @@ class Issue:
     department: str | None = None
     cooperating: tuple[str, ...] = ()
     version: int = 0
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,50 +67,6 @@ class Decision:
     issue: Issue
     event: str
     data: dict[str, Any] = field(default_factory=dict)
-
-
-def start_station(*, category: str, village_code: str, station_id: str | None, ladder: Ladder,
-                  rules: Rules) -> Station:
-    """The station an issue starts at: the rules' tier, the collecting station, or the village's."""
-    village_station = ladder.village_stations[village_code]
-    if category in rules.district_categories:
-        return ladder.district
-    if category in rules.town_categories:
-        return ladder.town_of(village_station)
-    return ladder.stations[station_id or village_station]
-
-
-def check_origin(*, village_code: str, station_id: str | None, representative_id: str | None,
-                 category: str, ladder: Ladder, grid_id: str | None = None
-                 ) -> dict[str, list[str]]:
-    """Field errors of a submission's references to the ladder ({} when all are known)."""
-    errors: dict[str, list[str]] = {}
-    if grid_id is not None and ladder.grids.get(grid_id) != village_code:
-        errors["grid_id"] = [f"unknown grid {grid_id!r}" if grid_id not in ladder.grids
-                             else f"grid {grid_id!r} is not in village {village_code!r}"]
-    if village_code not in ladder.village_stations:
-        errors["village_code"] = [f"unknown village {village_code!r}"]
-    if station_id is not None and station_id not in ladder.stations:
-        errors["station_id"] = [f"unknown station {station_id!r}"]
-    if representative_id is not None and representative_id not in ladder.representatives:
-        errors["representative_id"] = [f"unknown representative {representative_id!r}"]
-    if category not in ladder.categories:
-        errors["category"] = [f"unknown category {category!r}"]
-    return errors
-
-
-def locate(*, village_code: str, station_id: str | None, representative_id: str | None,
-           category: str, ladder: Ladder, rules: Rules, grid_id: str | None = None
-           ) -> dict[str, Any]:
-    """Where a submission starts, ``{tier, station_id}``, or ``{errors}`` by field."""
-    errors = check_origin(village_code=village_code, station_id=station_id,
-                          representative_id=representative_id, category=category, ladder=ladder,
-                          grid_id=grid_id)
-    if errors:
-        return {"errors": errors}
-    station = start_station(category=category, village_code=village_code,
-                            station_id=station_id, ladder=ladder, rules=rules)
-    return {"tier": station.tier, "station_id": station.id}
 
 
 def decide(issue: Issue, action: str, ladder: Ladder, **params: Any) -> Decision:
@@ -158,7 +104,8 @@ def _escalate(issue: Issue, ladder: Ladder, reason: str, note: str | None = None
 def _refer(issue: Issue, ladder: Ladder, department: str, cooperating: Sequence[str] = (),
            note: str | None = None) -> Placed:
     return ({"department": department, "cooperating": tuple(cooperating)},
-            {"category": issue.category, "cooperating": list(cooperating), "note": note})
+            {"category": issue.category, "cooperating": list(cooperating), "note": note,
+             "description": issue.description})
 
 
 def _close(issue: Issue, ladder: Ladder, rating: str, note: str | None = None) -> Placed:

@@ -18,6 +18,8 @@ class IssueRow(Base):
     station_id = Column(String(64), nullable=False, index=True)
     category = Column(String(64), nullable=False)
     title = Column(String(200), nullable=False)
+    description = Column(Text)   # what the voter wrote (no name, phone or ID number)
+    possible_duplicate_of = Column(String(36))   # flagged by intake for the station
     village_code = Column(String(32), nullable=False)
     channel = Column(String(16), nullable=False)
     representative_id = Column(String(32))

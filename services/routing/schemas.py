@@ -25,6 +25,8 @@ class IssueOut(Schema):
     station_id = fields.String()
     category = fields.String()
     title = fields.String()
+    description = fields.String(allow_none=True)
+    possible_duplicate_of = fields.String(allow_none=True)
     village_code = fields.String()
     channel = fields.String()
     representative_id = fields.String(allow_none=True)

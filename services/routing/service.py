@@ -1,38 +1,38 @@
 """Routing service: the ladder, where each issue sits, escalation, meetings, ledger."""
 from dataclasses import dataclass
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 
+from lianxin import directory
 from lianxin.config import read_yaml
-from lianxin.consumers import subscribe
+from lianxin.consumers import rpc, subscribe
 from lianxin.db import Database
 from lianxin.endpoints import BaseService
 from lianxin.reference import Reference
 from lianxin.rpc import call
 from lianxin.web import csv_response, route
-from services.routing import app, domain, ledger, schemas
-from services.routing import ladder as ladders
+from services.routing import app, ledger, schemas
 from services.routing.models import Base
 
-MIGRATIONS = "services/routing/migrations"
 ISSUE_HOLDERS = ("station", "district")
 
 
 @dataclass(frozen=True)
 class RoutingData:
-    ladder: ladders.Ladder
-    rules: domain.Rules
+    ladder: directory.Ladder
+    rules: directory.Rules
     timezone: str
 
 
 def load_routing_data(config):
-    return RoutingData(ladders.from_directory(read_yaml(config["DIRECTORY_FILE"])),
-                 domain.Rules.from_file(read_yaml(config["RULES_FILE"])), config["TIMEZONE"])
+    return RoutingData(directory.from_directory(read_yaml(config["DIRECTORY_FILE"])),
+                       directory.Rules.from_file(read_yaml(config["RULES_FILE"])),
+                       config["TIMEZONE"])
 
 
 class RoutingService(BaseService):
     name = "routing"
-    db = Database(Base, MIGRATIONS)
+    db = Database(Base)
     data = Reference(load_routing_data)
     departments = RpcProxy("departments")
 
@@ -61,14 +61,6 @@ class RoutingService(BaseService):
                         action="return", ladder=self.ladder)
 
     # rpc ----------------------------------------------------------------------
-    @rpc
-    def locate(self, village_code, station_id=None, representative_id=None, category=None,
-               grid_id=None):
-        """Where a submission starts: ``{tier, station_id}``, or ``{errors}``."""
-        return domain.locate(village_code=village_code, station_id=station_id,
-                             representative_id=representative_id, category=category,
-                             ladder=self.ladder, rules=self.data.rules, grid_id=grid_id)
-
     @rpc
     def contact(self, kind, id):
         """Where to reach a station or representative: ``{email, webhook, phone}``."""
@@ -120,9 +112,9 @@ class RoutingService(BaseService):
         with self.db.reading() as session:
             asks = app.referral_asks(session, body["decisions"])
         answers = call(self.departments.referrals, list(asks.values())) if asks else []
-        referrals = app.checked_referrals(asks, answers)
+        referrals, refused = app.checked_referrals(asks, answers)
         with self.db.transaction() as unit:
-            return app.hold_meeting(unit, body, referrals, self.ladder)
+            return app.hold_meeting(unit, body, referrals, self.ladder, refused)
 
     @route("GET", "/ledger", query=schemas.LedgerQuery, response=schemas.LedgerOut,
            auth=("district",), summary="The monthly classified ledger (JSON or CSV)")

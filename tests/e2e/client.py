@@ -13,6 +13,7 @@ class Lianxin:
     def __init__(self, urls):
         self.urls = urls
         self.http = requests.Session()
+        self.codes = {}          # issue id -> the access code on its receipt
 
     def call(self, service, method, path, holder=None, headers=None, **kwargs):
         headers = {**(auth(holder) if holder else {}), **(headers or {})}
@@ -26,12 +27,17 @@ class Lianxin:
         response = self.call("intake", "POST", "/issues", json=body)
         assert response.status_code == 201, response.text
         issue = response.json()
+        self.codes[issue["id"]] = issue["access_code"]
         wait_until(lambda: self.call("routing", "GET", f"/issues/{issue['id']}/route",
                                      "district").ok, timeout=15, message="routing holds it")
         return issue
 
-    def issue(self, issue_id):
-        return self.call("intake", "GET", f"/issues/{issue_id}").json()
+    def issue(self, issue_id, holder="district"):
+        """The issue as the district office sees it (``holder=None``: as its voter does)."""
+        params = {} if holder else {"access_code": self.codes[issue_id]}
+        response = self.call("intake", "GET", f"/issues/{issue_id}", holder, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
 
     def wait(self, issue_id, **expected):
         """The voter's view once it shows ``expected`` (status, tier, station_id...)."""
@@ -49,9 +55,10 @@ class Lianxin:
 
     def assignment(self, department, issue_id, status="assigned", lead=True):
         def found():
-            listed = self.call("departments", "GET", "/assignments", department,
-                               params={"issue_id": issue_id, "status": status}).json()
-            return next((a for a in listed if a["lead"] is lead), None)
+            response = self.call("departments", "GET", "/assignments", department,
+                                 params={"issue_id": issue_id, "status": status})
+            assert response.status_code == 200, response.text
+            return next((a for a in response.json() if a["lead"] is lead), None)
         return wait_until(found, timeout=15, message=f"{department} assignment for {issue_id}")
 
     def work(self, department, assignment_id, action, **body):
@@ -59,8 +66,18 @@ class Lianxin:
                          department, json=body)
 
     def notifications(self, issue_id):
-        return self.call("notify", "GET", "/notifications", "district",
-                         params={"issue_id": issue_id}).json()
+        response = self.call("notify", "GET", "/notifications", "district",
+                             params={"issue_id": issue_id})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def ledger(self, month, **params):
+        response = self.call("routing", "GET", "/ledger", "district",
+                             params={"month": month, **params})
+        assert response.status_code == 200, response.text
+        return response
 
     def feedback(self, issue_id, rating):
-        return self.call("intake", "POST", f"/issues/{issue_id}/feedback", json={"rating": rating})
+        """The voter's rating, given with the receipt's access code."""
+        return self.call("intake", "POST", f"/issues/{issue_id}/feedback",
+                         json={"rating": rating, "access_code": self.codes[issue_id]})

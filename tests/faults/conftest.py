@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.conftest import delete_queues
 from tests.support import databases
 from tests.support.processes import System
 from tests.support.proxy import Proxy
@@ -67,3 +68,32 @@ def system(amqp_uri, tmp_path):
     yield make
     for each in made:
         each.stop()
+
+
+LINES = []
+
+
+@pytest.fixture(autouse=True)
+def empty_queues(amqp_uri):
+    """Each scenario starts with no events left over from another's services."""
+    yield
+    delete_queues(amqp_uri)
+
+
+@pytest.fixture
+def report():
+    """``report(outcome)``: print the scenario's one line at the end of the run."""
+    return LINES.append
+
+
+def pytest_terminal_summary(terminalreporter):
+    if LINES:
+        terminalreporter.section("fault suite: one line per scenario")
+        for outcome in LINES:
+            terminalreporter.write_line(outcome.line())
+
+
+def assert_clean(outcome):
+    """The acceptance of every scenario: each issue reached its end, once, none stuck."""
+    assert (outcome.lost, outcome.duplicated, outcome.stuck) == ([], [], []), outcome.line()
+    assert outcome.reached == outcome.played, outcome.line()

@@ -5,8 +5,10 @@ import requests
 from nameko.rpc import rpc
 
 from lianxin.config import read_yaml
-from lianxin.bus import topology
-from tests.support.broker import EventTap
+from services.departments import domain as departments_domain
+from services.departments.service import load_catalog
+from tests.conftest import delete_queues
+from tests.support.broker import EventTap, wait_until
 
 KEYS = {entry.get("id") or entry["role"]: entry["key"] for entry in read_yaml("data/keys.yml")["keys"]}
 
@@ -20,11 +22,7 @@ def auth(holder):
 def empty_queues(amqp_uri):
     """Each test starts with no events left over from another test's services."""
     yield
-    from kombu import Connection
-    with Connection(amqp_uri) as connection:
-        channel = connection.channel()
-        for queue in topology():
-            channel.queue_delete(queue.name)
+    delete_queues(amqp_uri)
 
 
 @pytest.fixture
@@ -66,25 +64,36 @@ def http():
         yield session
 
 
-class FakeRouting:
-    """Answers intake's ``locate`` as routing would for the sample directory."""
-    name = "routing"
-
-    @rpc
-    def locate(self, village_code, station_id=None, representative_id=None, category=None,
-               grid_id=None):
-        if village_code != "610902101002":
-            return {"errors": {"village_code": [f"unknown village {village_code!r}"]}}
-        return {"tier": "village", "station_id": "st-610902101002"}
+# The stand-ins answer from the same pure rules and sample data as the real services
+# (test_stand_ins.py checks each answer against the real RPC for the inputs used here).
+SAMPLE = {"DIRECTORY_FILE": "data/hanbin.yml", "RULES_FILE": "data/rules.yml",
+          "TIMEZONE": "Asia/Shanghai"}
 
 
 class FakeDepartments:
-    """Answers routing's ``referrals`` with the category's default or the named department."""
+    """Answers routing's ``referrals`` as departments does for the sample directory."""
     name = "departments"
+    catalog = load_catalog(SAMPLE)
 
     @rpc
     def referrals(self, asks):
-        return [{"errors": {"department": ["unknown department 'nasa'"]}}
-                if a["department"] == "nasa" else
-                {"department": a["department"] or "jtj", "cooperating": a["cooperating"]}
-                for a in asks]
+        return [departments_domain.referral(self.catalog, category=a["category"],
+                                            department=a["department"],
+                                            cooperating=a["cooperating"]) for a in asks]
+
+
+def service_events(http, url):
+    """The ``events`` counts of a running service's ``GET /health``."""
+    response = http.get(f"{url}/health")
+    assert response.status_code == 200, response.text
+    return response.json()["events"]
+
+
+def wait_for_repeats(http, url, repeated, handled, timeout=10):
+    """The service's event counts once it has handled ``handled`` deliveries and seen
+    ``repeated`` repeated ones (a repeat can be counted before the first finishes)."""
+    def done():
+        counts = service_events(http, url)
+        return counts["repeated"] >= repeated and counts["handled"] >= handled and counts
+    return wait_until(done, timeout=timeout,
+                      message=f"{handled} handled and {repeated} repeated deliveries")

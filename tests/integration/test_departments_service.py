@@ -47,22 +47,26 @@ def test_accept_progress_complete_in_order(departments, amqp_uri, tap, http):
     base = f"{url}/assignments/{created['assignment_id']}"
     early = http.post(f"{base}/complete", json={"result": "已修复"}, headers=auth("jtj"))
     assert early.status_code == 409 and "status" in early.json()["fields"]
-    assert http.post(f"{base}/accept", headers=auth("jtj")).json()["status"] == "accepted"
+    accepted = http.post(f"{base}/accept", headers=auth("jtj"))
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted", accepted.text
     assert http.post(f"{base}/progress", json={"note": "已勘察"}, headers=auth("jtj")).status_code == 200
     done = http.post(f"{base}/complete", json={"result": "已修复"}, headers=auth("jtj"))
-    assert done.json()["status"] == "completed"
+    assert done.status_code == 200 and done.json()["status"] == "completed", done.text
     completed = events.wait_for("assignment_completed")
     assert completed["lead"] and completed["note"] == "已修复"
-    detail = http.get(base, headers=auth("jtj")).json()
-    assert [s["action"] for s in detail["steps"]] == ["assign", "accept", "progress", "complete"]
+    detail = http.get(base, headers=auth("jtj"))
+    assert detail.status_code == 200, detail.text
+    assert [s["action"] for s in detail.json()["steps"]] == ["assign", "accept", "progress", "complete"]
 
 
 def test_a_department_sees_and_acts_on_its_own_assignments_only(departments, amqp_uri, tap, http):
     _, url = departments
     events = tap("departments")
     _, created = assign(amqp_uri, events)
-    assert http.get(f"{url}/assignments", headers=auth("czj")).json() == []
-    assert len(http.get(f"{url}/assignments", headers=auth("jtj")).json()) == 1
+    theirs = http.get(f"{url}/assignments", headers=auth("czj"))
+    assert theirs.status_code == 200 and theirs.json() == []
+    ours = http.get(f"{url}/assignments", headers=auth("jtj"))
+    assert ours.status_code == 200 and [a["id"] for a in ours.json()] == [created["assignment_id"]]
     other = http.post(f"{url}/assignments/{created['assignment_id']}/accept", headers=auth("czj"))
     assert other.status_code == 404
     assert http.get(f"{url}/assignments").status_code == 401
@@ -76,11 +80,14 @@ def test_returning_needs_a_reason_and_announces_it(departments, amqp_uri, tap, h
     base = f"{url}/assignments/{created['assignment_id']}"
     missing = http.post(f"{base}/return", json={}, headers=auth("jtj"))
     assert missing.status_code == 422 and "reason" in missing.json()["fields"]
-    http.post(f"{base}/return", json={"reason": "不属本部门职责"}, headers=auth("jtj"))
+    returned = http.post(f"{base}/return", json={"reason": "不属本部门职责"}, headers=auth("jtj"))
+    assert returned.status_code == 200, returned.text
     assert events.wait_for("assignment_returned")["note"] == "不属本部门职责"
 
 
 def test_the_department_list_shows_each_default_category(departments, http):
     _, url = departments
-    listed = {d["code"]: d for d in http.get(f"{url}/departments").json()}
+    response = http.get(f"{url}/departments")
+    assert response.status_code == 200, response.text
+    listed = {d["code"]: d for d in response.json()}
     assert "roads" in listed["jtj"]["categories"] and len(listed) == 12

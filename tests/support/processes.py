@@ -21,6 +21,7 @@ class System:
     def __init__(self, amqp_uri, workdir, databases=None, env=None):
         self.workdir = Path(workdir)
         self.env = {**os.environ, "AMQP_URI": amqp_uri, "RELAY_INTERVAL": "0.5",
+                    "NOTIFY_STUCK_AFTER": "5",
                     "NOTIFY_LOG_FILE": str(self.workdir / "notifications.log"), **(env or {})}
         self.urls, self.databases, self.procs = {}, {}, {}
         for name in SERVICES:
@@ -32,17 +33,28 @@ class System:
 
     def start(self, *names, wait=True):
         for name in names or SERVICES:
-            log = open(self.workdir / f"{name}.log", "ab")
-            self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "lianxin", "serve", name], env=self.env,
-                stdout=log, stderr=subprocess.STDOUT)
-            log.close()
+            self._spawn(name, name, self.env)
         if wait:
             self.wait_healthy(*(names or SERVICES))
 
+    def start_replica(self, name, number):
+        """Another process of service ``name`` on the same database and queues, on a
+        port of its own; known as ``name#number``."""
+        replica = f"{name}#{number}"
+        port = free_port()
+        self.urls[replica] = f"http://127.0.0.1:{port}"
+        self._spawn(replica, name, {**self.env, f"{ENV_NAMES[name]}_PORT": str(port)})
+        return replica
+
+    def _spawn(self, label, name, env):
+        log = open(self.workdir / f"{label}.log", "ab")
+        self.procs[label] = subprocess.Popen([sys.executable, "-m", "lianxin", "serve", name],
+                                             env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+
     def wait_healthy(self, *names, timeout=60):
         deadline = time.monotonic() + timeout
-        waiting = set(names or SERVICES)
+        waiting = set(names or self.procs)
         while waiting:
             for name in list(waiting):
                 proc = self.procs[name]
@@ -72,6 +84,11 @@ class System:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+    def cli(self, *args):
+        """``lianxin ARGS`` with this system's configuration."""
+        return subprocess.run([sys.executable, "-m", "lianxin", *args], env=self.env,
+                              capture_output=True, text=True, timeout=120)
 
     def health(self, name):
         return requests.get(self.urls[name] + "/health", timeout=20).json()

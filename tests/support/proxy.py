@@ -2,7 +2,7 @@
 
 Run as its own process (``python -m tests.support.proxy TARGET_PORT``): it prints
 the port it listens on, forwards every connection to 127.0.0.1:TARGET_PORT, and on
-SIGUSR1 closes every open connection and refuses new ones until SIGUSR2.
+SIGUSR1 stops listening and breaks every open connection until SIGUSR2.
 ``Proxy`` starts and drives one from a test.
 """
 import asyncio
@@ -31,7 +31,7 @@ class Proxy:
 
 
 async def serve(target_port):
-    up, links = [True], set()
+    up, links = [True], {}
 
     async def pipe(reader, writer):
         try:
@@ -52,31 +52,34 @@ async def serve(target_port):
         except OSError:
             client_writer.close()
             return
-        tasks = {asyncio.ensure_future(pipe(client_reader, server_writer)),
-                 asyncio.ensure_future(pipe(server_reader, client_writer))}
-        link = (tasks, client_writer, server_writer)
-        links.add(link)
+        tasks = [asyncio.ensure_future(pipe(client_reader, server_writer)),
+                 asyncio.ensure_future(pipe(server_reader, client_writer))]
+        links[id(tasks)] = (tasks, client_writer, server_writer)
         await asyncio.wait(tasks)
-        links.discard(link)
+        links.pop(id(tasks), None)
+
+    servers = [await asyncio.start_server(accept, "127.0.0.1", 0)]
+    port = servers[0].sockets[0].getsockname()[1]
 
     def cut():
+        """Stop listening (new connections are refused) and break every open one."""
         up[0] = False
-        for tasks, *writers in list(links):
+        servers[0].close()
+        for tasks, *writers in list(links.values()):
             for writer in writers:
                 writer.transport.abort()
             for task in tasks:
                 task.cancel()
 
-    def restore():
+    async def listen_again():
+        servers[0] = await asyncio.start_server(accept, "127.0.0.1", port, reuse_address=True)
         up[0] = True
 
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGUSR1, cut)
-    loop.add_signal_handler(signal.SIGUSR2, restore)
-    server = await asyncio.start_server(accept, "127.0.0.1", 0)
-    print(server.sockets[0].getsockname()[1], flush=True)
-    async with server:
-        await server.serve_forever()
+    loop.add_signal_handler(signal.SIGUSR2, lambda: asyncio.ensure_future(listen_again()))
+    print(port, flush=True)
+    await asyncio.Event().wait()
 
 
 if __name__ == "__main__":

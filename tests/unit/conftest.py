@@ -11,10 +11,11 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from lianxin import contracts
+from lianxin import directory as ladders
 from lianxin.config import read_yaml
 from lianxin.db import Unit, migrate
-from services.routing import ladder as ladders
-from services.routing.domain import Issue, Rules
+from lianxin.directory import Rules
+from services.routing.domain import Issue
 
 
 @pytest.fixture(scope="session")

@@ -47,7 +47,7 @@ def test_every_service_command_is_a_real_cli_command(name, monkeypatch):
     result = CliRunner().invoke(main, ["--config", str(CONFIG), *args[1:], "--help"])
     assert result.exit_code == 0, result.output
     if name == "setup":
-        assert args[1:] == ["declare"]
+        assert args[1:] == ["setup"]
     else:
         assert args[1:] == ["serve", name] and name in configuration.SERVICES
 
@@ -103,3 +103,15 @@ def test_dockerfile_copies_every_path_the_services_read(monkeypatch):
     needed = {"pyproject.toml", "lianxin", "services", "config.yml"}
     needed |= {Path(path).parts[0] for path in files}
     assert needed <= copied
+
+
+@pytest.mark.parametrize("name", ["rabbitmq", "postgres", *configuration.SERVICES])
+def test_every_long_running_service_is_restarted_unless_stopped(name):
+    assert SERVICES[name]["restart"] == "unless-stopped"
+
+
+def test_the_setup_step_migrates_every_service_database_before_the_services_start(monkeypatch):
+    config = load_config(monkeypatch, environment("setup"))
+    assert all(config["DATABASES"][name] == f"postgresql://lianxin:lianxin@postgres:5432/{name}"
+               for name in configuration.SERVICES)
+    assert SERVICES["setup"]["depends_on"]["postgres"]["condition"] == "service_healthy"

@@ -137,3 +137,34 @@ def test_a_department_lists_its_assignments_oldest_first_by_status_or_issue(db, 
 
 def test_the_migrations_build_exactly_the_departments_tables(tmp_path):
     assert migration_diff(Base, "departments", tmp_path) == []
+
+
+def test_when_the_lead_completes_the_cooperating_assignments_still_open_are_closed(db, lead):
+    [helper] = listed(db, "czj")
+    act(db, lead, "accept")
+    act(db, lead, "complete", note="已修复")
+    [helper] = listed(db, "czj")
+    assert helper.status == "closed"
+    with pytest.raises(NotAllowed):
+        act(db, helper.id, "accept", department="czj")
+
+
+def test_when_the_lead_returns_the_cooperating_assignments_are_cancelled(db, lead):
+    act(db, lead, "return", note="不属本部门")
+    assert [row.status for row in listed(db, "czj")] == ["cancelled"]
+
+
+def test_a_new_referral_cancels_what_is_still_open_of_the_old_one(db, lead):
+    refer(db, department="mzj", cooperating=())
+    assert [row.status for row in listed(db, "jtj")] == ["cancelled"]
+    assert [row.status for row in listed(db, "czj")] == ["cancelled"]
+    assert [row.status for row in listed(db, "mzj")] == ["assigned"]
+
+
+def test_a_cooperating_assignment_completed_before_the_lead_stays_completed(db, lead):
+    [helper] = listed(db, "czj")
+    act(db, helper.id, "accept", department="czj")
+    act(db, helper.id, "complete", department="czj", note="已配合")
+    act(db, lead, "accept")
+    act(db, lead, "complete", note="已修复")
+    assert [row.status for row in listed(db, "czj")] == ["completed"]

@@ -1,10 +1,14 @@
 """Intake's use cases on an in-memory database: submission, timeline, feedback, contact."""
 import json
+from datetime import timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from lianxin.errors import BadValue, NotAllowed, NotFound
+from lianxin.errors import BadValue, NotAllowed, NotFound, NotYours
+from lianxin.web import Caller
 from services.intake import app
 from services.intake.models import Base, FeedbackRow
 from tests.unit.conftest import VILLAGE, VILLAGE_STATION, an_event, migration_diff
@@ -12,6 +16,9 @@ from tests.unit.conftest import VILLAGE, VILLAGE_STATION, an_event, migration_di
 VOTER = {"name": "张三", "phone": "13900000001", "id_number": "61090219800101123X",
          "email": "zhangsan@example.com"}
 PLACEMENT = {"tier": "village", "station_id": VILLAGE_STATION}
+DISTRICT = Caller("district")
+SETTINGS = SimpleNamespace(tracking_prefix="HB", timezone=ZoneInfo("Asia/Shanghai"),
+                           duplicate_window=timedelta(hours=72))
 
 
 @pytest.fixture
@@ -24,8 +31,8 @@ def submit(db, **changes):
                   "description": "雨后村道塌方，车辆无法通行", "village_code": VILLAGE,
                   "voter": VOTER, **changes}
     with db.unit() as unit:
-        row = app.submit(unit, submission, PLACEMENT, "HB")
-    return row, unit.published
+        receipt = app.submit(unit, submission, PLACEMENT, SETTINGS)
+    return SimpleNamespace(**receipt), unit.published
 
 
 def routed(issue_id, version, status="open", tier="town", station_id="st-610902101",
@@ -78,8 +85,9 @@ def test_an_issue_solved_on_the_spot_is_handled_from_the_start(db):
     assert row.status == "handled"
     assert event["resolution"] == "已现场修复" and event["representative_id"] == "R013"
     with db.session() as session:
-        [step] = app.view(session, row.id)["timeline"]
-    assert (step.event_type, step.status, step.note) == ("issue_submitted", "handled", "已现场修复")
+        [step] = app.view(session, row.id, DISTRICT)["timeline"]
+    assert (step["event_type"], step["status"], step["note"]) == \
+        ("issue_submitted", "handled", "已现场修复")
 
 
 def test_a_placement_naming_something_unknown_is_refused_by_field():
@@ -93,10 +101,10 @@ def test_a_newer_routing_event_moves_the_issue_and_joins_the_timeline(db):
     row, _ = submit(db)
     project(db, routed(row.id, 2, reason=None, note="上报镇中心站"))
     with db.session() as session:
-        seen = app.view(session, row.id)
+        seen = app.view(session, row.id, DISTRICT)
     assert (seen["status"], seen["tier"], seen["station_id"]) == ("open", "town", "st-610902101")
-    assert [s.event_type for s in seen["timeline"]] == ["issue_submitted", "issue_routed"]
-    assert seen["timeline"][1].note == "上报镇中心站"
+    assert [s["event_type"] for s in seen["timeline"]] == ["issue_submitted", "issue_routed"]
+    assert seen["timeline"][1]["note"] == "上报镇中心站"
 
 
 def test_an_older_or_repeated_version_joins_the_timeline_but_does_not_move_the_issue(db):
@@ -106,7 +114,7 @@ def test_an_older_or_repeated_version_joins_the_timeline_but_does_not_move_the_i
     project(db, routed(row.id, 3, tier="town", station_id="st-610902101"))
     with db.session() as session:
         stored = app.load(session, row.id)
-        seen = app.view(session, row.id)
+        seen = app.view(session, row.id, DISTRICT)
     assert (stored.version, stored.tier, stored.current_station_id) == \
         (3, "district", "st-610902")
     assert len(seen["timeline"]) == 4
@@ -114,15 +122,16 @@ def test_an_older_or_repeated_version_joins_the_timeline_but_does_not_move_the_i
 
 def test_an_assignment_event_joins_the_timeline_without_moving_the_issue(db):
     row, _ = submit(db)
-    event = an_event("assignment_accepted", row.id, tracking_no=row.tracking_no, title=row.title,
+    event = an_event("assignment_accepted", row.id, tracking_no=row.tracking_no, title="村道塌方",
                      assignment_id="5b0c4bb2-6f3c-4e43-9a3d-1f1f6b7f7c11", department="jtj",
                      lead=True, note="已签收")
     project(db, event, "assignment_accepted")
     with db.session() as session:
         stored = app.load(session, row.id)
-        timeline = app.view(session, row.id)["timeline"]
+        timeline = app.view(session, row.id, DISTRICT)["timeline"]
     assert (stored.version, stored.status, stored.department) == (0, "open", None)
-    assert (timeline[-1].event_type, timeline[-1].department) == ("assignment_accepted", "jtj")
+    assert (timeline[-1]["event_type"], timeline[-1]["department"]) == \
+        ("assignment_accepted", "jtj")
 
 
 def test_a_routing_event_for_an_unknown_issue_is_not_found(db):
@@ -133,15 +142,17 @@ def test_a_routing_event_for_an_unknown_issue_is_not_found(db):
 def test_feedback_is_taken_once_per_handling_and_announced(db):
     row = handled(db)
     with db.unit() as unit:
-        app.give_feedback(unit, row.id, {"rating": "satisfied", "comment": "很及时"})
+        app.give_feedback(unit, row.id, {"rating": "satisfied", "comment": "很及时",
+                                         "access_code": row.access_code})
     [event] = unit.published
     assert event["rating"] == "satisfied" and event["issue_id"] == row.id
     with pytest.raises(NotAllowed) as refused, db.unit() as unit:
-        app.give_feedback(unit, row.id, {"rating": "unsatisfied"})
+        app.give_feedback(unit, row.id, {"rating": "unsatisfied", "access_code": row.access_code})
     assert "already" in refused.value.message
     with db.session() as session:
         [feedback] = session.execute(select(FeedbackRow)).scalars().all()
-        assert app.view(session, row.id)["timeline"][-1].event_type == "feedback_received"
+        last = app.view(session, row.id, DISTRICT)["timeline"][-1]
+    assert last["event_type"] == "feedback_received"
     assert (feedback.rating, feedback.comment) == ("satisfied", "很及时")
     assert db.outbox_types() == ["issue_submitted", "feedback_received"]
 
@@ -149,31 +160,31 @@ def test_feedback_is_taken_once_per_handling_and_announced(db):
 def test_feedback_is_taken_again_once_a_reopened_issue_is_handled_again(db):
     row = handled(db)
     with db.unit() as unit:
-        app.give_feedback(unit, row.id, {"rating": "unsatisfied"})
+        app.give_feedback(unit, row.id, {"rating": "unsatisfied", "access_code": row.access_code})
     project(db, routed(row.id, 3, status="open", tier="village", station_id=VILLAGE_STATION,
                        event_type="issue_reopened"), "issue_reopened")
     project(db, routed(row.id, 4, status="handled", tier="village", station_id=VILLAGE_STATION,
                        event_type="issue_resolved"), "issue_resolved")
     with db.unit() as unit:
-        app.give_feedback(unit, row.id, {"rating": "satisfied"})
+        app.give_feedback(unit, row.id, {"rating": "satisfied", "access_code": row.access_code})
     assert unit.published[0]["rating"] == "satisfied"
 
 
 def test_feedback_on_an_issue_solved_on_the_spot_is_taken_once_for_that_handling(db):
     row, _ = submit(db, channel="visit", representative_id="R013", resolution="已现场修复")
     with db.unit() as unit:
-        app.give_feedback(unit, row.id, {"rating": "satisfied"})
+        app.give_feedback(unit, row.id, {"rating": "satisfied", "access_code": row.access_code})
     project(db, routed(row.id, 1, tier="village", station_id=VILLAGE_STATION))
     project(db, routed(row.id, 2, status="handled", tier="village", station_id=VILLAGE_STATION,
                        event_type="issue_resolved", note="已现场修复"), "issue_resolved")
     with pytest.raises(NotAllowed), db.unit() as unit:
-        app.give_feedback(unit, row.id, {"rating": "unsatisfied"})
+        app.give_feedback(unit, row.id, {"rating": "unsatisfied", "access_code": row.access_code})
 
 
 def test_feedback_on_an_issue_not_yet_handled_is_not_allowed(db):
     row, _ = submit(db)
     with pytest.raises(NotAllowed) as refused, db.unit() as unit:
-        app.give_feedback(unit, row.id, {"rating": "satisfied"})
+        app.give_feedback(unit, row.id, {"rating": "satisfied", "access_code": row.access_code})
     assert refused.value.fields == {"status": ["is open; feedback needs handled"]}
     with db.session() as session:
         assert session.execute(select(FeedbackRow)).first() is None
@@ -198,3 +209,50 @@ def test_viewing_or_finding_an_unknown_issue_is_not_found(db):
 
 def test_the_migrations_build_exactly_the_intake_tables(tmp_path):
     assert migration_diff(Base, "intake", tmp_path) == []
+
+
+def test_the_voter_sees_the_voter_steps_with_the_receipt_code_and_nothing_without_it(db):
+    row, _ = submit(db)
+    project(db, routed(row.id, 2, event_type="issue_escalated", from_station_id=VILLAGE_STATION,
+                       reason="needs_funding", note="需镇财政配套"), "issue_escalated")
+    with db.session() as session:
+        voter = app.view(session, row.id, access_code=row.access_code.lower())
+        with pytest.raises(NotFound):
+            app.view(session, row.id, access_code="WRONG123")
+        with pytest.raises(NotFound):
+            app.view(session, row.id)
+    assert [s["event_type"] for s in voter["timeline"]] == ["issue_submitted", "issue_escalated"]
+    assert voter["timeline"][1]["note"] is None          # an internal note stays inside
+
+
+def test_a_station_that_neither_took_nor_holds_an_issue_cannot_read_or_rate_it(db):
+    row, _ = submit(db)
+    with db.session() as session:
+        assert app.view(session, row.id, Caller("station", VILLAGE_STATION))["id"] == row.id
+        with pytest.raises(NotYours):
+            app.view(session, row.id, Caller("station", "st-610902001"))
+
+
+def test_a_station_records_feedback_taken_by_phone_marked_as_its_own(db):
+    row = handled(db)
+    with db.unit() as unit:
+        app.give_feedback(unit, row.id, {"rating": "satisfied"}, Caller("station", VILLAGE_STATION))
+    with db.session() as session:
+        [kept] = session.execute(select(FeedbackRow)).scalars().all()
+    assert kept.taken_by == VILLAGE_STATION
+
+
+def test_a_stranger_without_the_access_code_cannot_rate_an_issue(db):
+    row = handled(db)
+    with pytest.raises(NotFound), db.unit() as unit:
+        app.give_feedback(unit, row.id, {"rating": "satisfied"})
+    with db.session() as session:
+        assert session.execute(select(FeedbackRow)).scalars().all() == []
+
+
+def test_the_same_voter_village_and_category_again_soon_is_flagged_as_a_likely_duplicate(db):
+    first, _ = submit(db)
+    second, [event] = submit(db)
+    other, _ = submit(db, category="water")
+    assert second.possible_duplicate_of == first.id and event["possible_duplicate_of"] == first.id
+    assert first.possible_duplicate_of is None and other.possible_duplicate_of is None

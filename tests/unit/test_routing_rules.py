@@ -1,13 +1,14 @@
 """The routing rules: where an issue starts and what each step may do."""
 import pytest
 
+from lianxin import directory
 from lianxin.errors import BadValue, NotAllowed
 from services.routing import domain
 from tests.unit.conftest import DISTRICT_STATION, TOWN_STATION, VILLAGE, VILLAGE_STATION, an_issue
 
 
 def start(ladder, rules, category="roads", station_id=None):
-    return domain.start_station(category=category, village_code=VILLAGE, station_id=station_id,
+    return directory.start_station(category=category, village_code=VILLAGE, station_id=station_id,
                                 ladder=ladder, rules=rules)
 
 
@@ -25,7 +26,7 @@ def test_rules_file_categories_start_at_the_district_or_the_town(ladder, rules):
 
 
 def test_unknown_references_are_named_field_by_field(ladder):
-    errors = domain.check_origin(village_code="nowhere", station_id="st-x",
+    errors = directory.check_origin(village_code="nowhere", station_id="st-x",
                                  representative_id="R999", category="weather", ladder=ladder)
     assert set(errors) == {"village_code", "station_id", "representative_id", "category"}
 
@@ -33,9 +34,9 @@ def test_unknown_references_are_named_field_by_field(ladder):
 def test_a_grid_report_names_a_known_grid_of_its_village(ladder):
     known = dict(village_code=VILLAGE, station_id=None, representative_id=None,
                  category="roads", ladder=ladder)
-    assert domain.check_origin(grid_id="G-610902101002-1", **known) == {}
-    assert "grid_id" in domain.check_origin(grid_id="G-nowhere", **known)
-    assert "grid_id" in domain.check_origin(grid_id="G-610902001001-1", **known)
+    assert directory.check_origin(grid_id="G-610902101002-1", **known) == {}
+    assert "grid_id" in directory.check_origin(grid_id="G-nowhere", **known)
+    assert "grid_id" in directory.check_origin(grid_id="G-610902001001-1", **known)
 
 
 def test_escalation_climbs_one_tier_to_the_parent_station(ladder):

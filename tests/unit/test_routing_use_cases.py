@@ -207,10 +207,25 @@ def test_checked_referrals_key_the_answers_by_decision_or_name_each_bad_one():
     asks = {0: {}, 2: {}}
     good = {"department": "jtj", "cooperating": []}
     assert app.checked_referrals(asks, [good, {"department": "mzj", "cooperating": ["czj"]}]) == \
-        {0: good, 2: {"department": "mzj", "cooperating": ["czj"]}}
-    with pytest.raises(BadValue) as refused:
-        app.checked_referrals(asks, [good, {"errors": {"department": ["unknown department 'x'"]}}])
-    assert refused.value.fields == {"decisions.2": {"department": ["unknown department 'x'"]}}
+        ({0: good, 2: {"department": "mzj", "cooperating": ["czj"]}}, {})
+    referrals, refused = app.checked_referrals(
+        asks, [good, {"errors": {"department": ["unknown department 'x'"]}}])
+    assert referrals == {0: good}
+    assert isinstance(refused[2], BadValue)
+    assert refused[2].fields == {"department": ["unknown department 'x'"]}
+
+
+def test_a_meeting_names_every_refused_decision_at_once(db, ladder, place, at_district):
+    first, (at_village, _) = at_district(), place()
+    meeting = {"held_on": date(2026, 11, 28), "decisions": [
+        {"issue_id": at_village, "action": "reply", "note": "已答复"},
+        {"issue_id": first, "action": "refer"},
+        {"issue_id": "0b7c1c52-0d7e-4d0e-8a8a-3c0f2b1e9d77", "action": "reply", "note": "x"}]}
+    unknown_department = {1: BadValue("unknown", {"department": ["unknown department 'x'"]})}
+    with pytest.raises(NotAllowed) as refused, db.unit() as unit:
+        app.hold_meeting(unit, meeting, {}, ladder, unknown_department)
+    assert set(refused.value.fields) == {"decisions.0", "decisions.1", "decisions.2"}
+    assert stored(db, first).status == "open"
 
 
 @pytest.fixture
@@ -383,3 +398,25 @@ def test_ledger_items_carry_every_issue_column(db, place):
 
 def test_the_migrations_build_exactly_the_routing_tables(tmp_path):
     assert migration_diff(Base, "routing", tmp_path) == []
+
+
+def test_what_the_voter_wrote_travels_with_the_referral_to_the_department(db, ladder, at_district):
+    issue_id = at_district(description="三组村道塌方，车辆无法通行")
+    assert stored(db, issue_id).description == "三组村道塌方，车辆无法通行"
+    meeting = {"held_on": date(2026, 11, 28), "decisions": [{"issue_id": issue_id,
+                                                             "action": "refer"}]}
+    with db.unit() as unit:
+        app.hold_meeting(unit, meeting, {0: {"department": "jtj", "cooperating": []}}, ladder)
+    assert unit.published[0]["description"] == "三组村道塌方，车辆无法通行"
+
+
+def test_the_voters_comment_is_kept_with_the_step_their_feedback_caused(db, ladder, place, act):
+    issue_id, _ = place()
+    act(issue_id, "resolve", note="已修复")
+    with db.unit() as unit:
+        app.on_feedback(unit, an_event("feedback_received", issue_id, rating="unsatisfied",
+                                       comment="路面仍有积水"), ladder=ladder)
+    assert unit.published[0]["note"] == "路面仍有积水"
+    with db.session() as session:
+        _, steps = app.history(session, issue_id)
+    assert steps[-1].note == "路面仍有积水"

@@ -1,6 +1,10 @@
-"""The administrative ladder: places and their liaison stations, read from the directory.
+"""The directory every service reads: the administrative ladder of places and their
+liaison stations, representatives, grids and categories, and where an issue starts.
 
-Pure data: built from the directory file's mapping, no database, no nameko.
+Reference data from the operator's files (``DIRECTORY_FILE``, ``RULES_FILE``), held
+in memory: no database, no nameko. Intake checks and places a submission with it on
+its own, so voters are served while routing is down; routing places it again, by
+the same rule, when it receives the submission.
 """
 from __future__ import annotations
 
@@ -94,3 +98,58 @@ def _station(tier: str, place: dict[str, Any], parent_id: str | None,
     return Station(id=station_id(code), tier=tier, place_code=code, place_name=place["name"],
                    name=extra.get("name") or default_name.format(name=place["name"]),
                    parent_id=parent_id, email=extra.get("email"), webhook=extra.get("webhook"))
+
+
+@dataclass(frozen=True)
+class Rules:
+    district_categories: frozenset[str] = frozenset()
+    town_categories: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_file(cls, data: dict[str, Any] | None) -> Rules:
+        start = (data or {}).get("start", {})
+        return cls(frozenset(start.get("district", [])), frozenset(start.get("town", [])))
+
+
+def start_station(*, category: str, village_code: str, station_id: str | None, ladder: Ladder,
+                  rules: Rules) -> Station:
+    """The station an issue starts at: the rules' tier, the collecting station, or the village's."""
+    village_station = ladder.village_stations[village_code]
+    if category in rules.district_categories:
+        return ladder.district
+    if category in rules.town_categories:
+        return ladder.town_of(village_station)
+    return ladder.stations[station_id or village_station]
+
+
+def check_origin(*, village_code: str, station_id: str | None, representative_id: str | None,
+                 category: str, ladder: Ladder, grid_id: str | None = None
+                 ) -> dict[str, list[str]]:
+    """Field errors of a submission's references to the ladder ({} when all are known)."""
+    errors: dict[str, list[str]] = {}
+    if grid_id is not None and ladder.grids.get(grid_id) != village_code:
+        errors["grid_id"] = [f"unknown grid {grid_id!r}" if grid_id not in ladder.grids
+                             else f"grid {grid_id!r} is not in village {village_code!r}"]
+    if village_code not in ladder.village_stations:
+        errors["village_code"] = [f"unknown village {village_code!r}"]
+    if station_id is not None and station_id not in ladder.stations:
+        errors["station_id"] = [f"unknown station {station_id!r}"]
+    if representative_id is not None and representative_id not in ladder.representatives:
+        errors["representative_id"] = [f"unknown representative {representative_id!r}"]
+    if category not in ladder.categories:
+        errors["category"] = [f"unknown category {category!r}"]
+    return errors
+
+
+def locate(*, village_code: str, station_id: str | None, representative_id: str | None,
+           category: str, ladder: Ladder, rules: Rules, grid_id: str | None = None
+           ) -> dict[str, Any]:
+    """Where a submission starts, ``{tier, station_id}``, or ``{errors}`` by field."""
+    errors = check_origin(village_code=village_code, station_id=station_id,
+                          representative_id=representative_id, category=category, ladder=ladder,
+                          grid_id=grid_id)
+    if errors:
+        return {"errors": errors}
+    station = start_station(category=category, village_code=village_code,
+                            station_id=station_id, ladder=ladder, rules=rules)
+    return {"tier": station.tier, "station_id": station.id}
