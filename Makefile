@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint demo bench check clean
+.PHONY: run test lint faults demo bench check clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ test: $(INSTALLED)  ## lint and types, then unit, integration and end-to-end tes
 lint: $(INSTALLED)  ## ruff (lint and import order), then mypy (types)
 	$(PY) -m ruff check lianxin services tests
 	$(PY) -m mypy
+
+faults: $(INSTALLED)  ## the fault suite alone (kills, cuts, outages), SQLite then PostgreSQL
+	PY=$(PY) bash scripts/test.sh -m faults tests/faults
 
 demo: $(INSTALLED)  ## with the system running: a month of issues, then the ledger
 	$(PY) -m lianxin demo

@@ -50,11 +50,13 @@ def utcnow():
 
 
 class Clerk(threading.Thread):
-    """Refers everything open at the district, one meeting per look, until stopped."""
+    """Refers the bench's own issues open at the district, one meeting per look, until
+    stopped; every other issue (the demo's, real ones) is left alone."""
 
-    def __init__(self, api, key, district, held_on):
+    def __init__(self, api, key, district, held_on, mine):
         super().__init__(name="meeting-clerk", daemon=True)
         self.api, self.key, self.district, self.held_on = api, key, district, held_on
+        self.mine = mine            # ids of the issues this bench submitted
         self.stopping = threading.Event()
         self.meetings = self.referred = self.failures = 0
         self.last_error = None
@@ -67,7 +69,9 @@ class Clerk(threading.Thread):
                 if not waiting:
                     continue
                 decisions = [{"issue_id": row["id"], "action": "refer"}
-                             for row in waiting[:MEETING_MAX]]
+                             for row in waiting if row["id"] in self.mine][:MEETING_MAX]
+                if not decisions:
+                    continue
                 self.api.post("routing", "/meetings",
                               {"held_on": self.held_on, "decisions": decisions},
                               key=self.key, expect=(201,))
@@ -89,7 +93,7 @@ def percentile(values, p):
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
-def submissions(api, villages, count, concurrency, progress, seed=2026):
+def submissions(api, villages, count, concurrency, progress, mine, seed=2026):
     """Submit ``count`` issues; ``{issue id: (started, finished)}`` and the failures."""
     rng = random.Random(seed)
     bodies = []
@@ -121,6 +125,7 @@ def submissions(api, villages, count, concurrency, progress, seed=2026):
                 failures.append(error)
             else:
                 times[issue_id] = (started, finished)
+                mine.add(issue_id)
             progress.advance(task)
     return times, failures
 
@@ -220,13 +225,14 @@ def bench(config, issues, concurrency, amqp_messages):
     villages = [(str(v["code"]), v["name"]) for t in read_yaml(config["DIRECTORY_FILE"])["towns"]
                 for v in t.get("villages", [])]
 
-    clerk = Clerk(api, keys.district, district, month_now(config).date().isoformat())
+    mine = set()
+    clerk = Clerk(api, keys.district, district, month_now(config).date().isoformat(), mine)
     allowed = DEADLINE_BASE + DEADLINE_PER_ISSUE * issues
     deadline = time.monotonic() + allowed
     clerk.start()
     try:
         with progress_bars(console, 36) as progress:
-            times, failures = submissions(api, villages, issues, concurrency, progress)
+            times, failures = submissions(api, villages, issues, concurrency, progress, mine)
             sent = wait_notified(api, keys.district, set(times), deadline, progress, concurrency)
     finally:
         clerk.stop()
@@ -272,5 +278,10 @@ def bench(config, issues, concurrency, amqp_messages):
                       f"{publish:,.0f} msgs/s")
         table.add_row(f"RabbitMQ consume, acked ({amqp_messages} msgs)", f"{consume:,.0f} msgs/s")
     console.print(table)
+    if times:
+        console.print(f"The bench's {len(times)} issues (their descriptions say 压测) stay in "
+                      f"the running system's databases "
+                      f"({', '.join(sorted(set(config['DATABASES'].values())))}); run it "
+                      "against a system of its own, or `make clean`, to keep them apart.")
     if problems:
         raise DemoError("\n".join(problems))

@@ -82,6 +82,7 @@ class Item:
     submission: dict
     id: str | None = None
     tracking_no: str | None = None
+    access_code: str | None = None
     category: str | None = None
     status: str | None = None
     tier: str | None = None
@@ -172,6 +173,7 @@ class Month:
         body = item.submission
         out = self.api.post("intake", "/issues", body, expect=(201,))
         item.id, item.tracking_no, item.category = out["id"], out["tracking_no"], body["category"]
+        item.access_code = out["access_code"]
         self.count(f"channel:{body['channel']}")
         version = 2 if body.get("resolution") else 1
         issue = self.wait_route(item, "routing to place it", lambda i: i["version"] >= version)
@@ -287,11 +289,11 @@ class Month:
         for note in item.rng.sample(PROGRESS_NOTES, item.rng.randint(1, 2)):
             self.api.post("departments", f"/assignments/{main['id']}/progress", {"note": note},
                           key=lead_key)
-        self.api.post("departments", f"/assignments/{main['id']}/complete",
-                      {"result": item.rng.choice(RESULTS)}, key=lead_key)
-        for code, helper in helpers:
+        for code, helper in helpers:       # cooperating departments report first:
             self.api.post("departments", f"/assignments/{helper['id']}/complete",
                           {"result": COOPERATION_NOTES[0]}, key=self.keys.department(code))
+        self.api.post("departments", f"/assignments/{main['id']}/complete",   # the lead closes
+                      {"result": item.rng.choice(RESULTS)}, key=lead_key)
         self.count("completed" if allow_return else "completed:second")
         self.wait_route(item, "the completed assignment to handle the issue",
                         lambda i: i["status"] == "handled")
@@ -307,11 +309,16 @@ class Month:
     # -- 4. voters' feedback ------------------------------------------------------
     def feedback(self, item, rating):
         def handled_in_intake():
-            view = self.api.get("intake", f"/issues/{item.id}")
+            view = self.api.get("intake", f"/issues/{item.id}", key=self.keys.district)
             return view if view["status"] == "handled" else (None, view["status"])
-        wait_for(f"intake to show {item.tracking_no} handled", handled_in_intake)
-        self.api.post("intake", f"/issues/{item.id}/feedback",
-                      {"rating": rating, "comment": item.rng.choice(FEEDBACK[rating])})
+        view = wait_for(f"intake to show {item.tracking_no} handled", handled_in_intake)
+        answer = {"rating": rating, "comment": item.rng.choice(FEEDBACK[rating])}
+        if item.access_code:               # the voter, with the receipt's code
+            self.api.post("intake", f"/issues/{item.id}/feedback",
+                          {**answer, "access_code": item.access_code})
+        else:                              # an issue from before: the station calls back
+            self.api.post("intake", f"/issues/{item.id}/feedback", answer,
+                          key=self.keys.station(view["station_id"]))
         self.count(f"feedback:{rating}")
         target = "open" if rating == "unsatisfied" else "closed"
         self.wait_route(item, f"the {rating} feedback to leave the issue {target}",

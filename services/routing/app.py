@@ -149,6 +149,16 @@ def hold_meeting(unit, meeting, referrals, ladder, refused=None):
     return record
 
 
+def check_party(caller, row, steps):
+    """Who may read an issue's route: the district office, a station it passed through,
+    a department it is or was referred to; anyone else is told it is not theirs."""
+    stations = {step.station_id for step in steps}
+    departments = {step.department for step in steps} | set(row.cooperating or ())
+    if domain.is_party(caller.role, caller.id, stations, departments):
+        return
+    raise NotYours("the caller has no part in this issue", {"issue_id": ["not the caller's"]})
+
+
 def history(session, issue_id):
     row = load(session, issue_id)
     steps = session.execute(select(StepRow).where(StepRow.issue_id == row.id)

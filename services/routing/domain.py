@@ -143,3 +143,11 @@ def event_fields(decision: Decision) -> dict[str, Any]:
             "station_id": issue.station_id, "representative_id": issue.representative_id,
             "department": issue.department, **decision.data}
     return {k: v for k, v in data.items() if v is not None or k in ("department",)}
+
+
+def is_party(role: str, caller_id: str | None, stations: set[str],
+             departments: set[str | None]) -> bool:
+    """The district office is party to every issue; a station to those that passed
+    through it; a department to those referred to it, as lead or cooperating."""
+    return role == "district" or (role == "station" and caller_id in stations) or (
+        role == "department" and caller_id in departments)

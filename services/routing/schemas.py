@@ -107,7 +107,7 @@ class MeetingOut(Schema):
 
 class LedgerQuery(Schema):
     month = fields.String(required=True, validate=validate.Regexp(
-        r"^\d{4}-(0[1-9]|1[0-2])$", error="must be YYYY-MM"))
+        r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$", error="must be YYYY-MM, a year from 1900 to 2199"))
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 

@@ -104,7 +104,8 @@ class RoutingService(BaseService):
     def issue_route(self, request, issue_id, caller):
         with self.db.reading() as session:
             row, steps = app.history(session, issue_id)
-            return {"issue": row, "steps": steps}
+        app.check_party(caller, row, steps)
+        return {"issue": row, "steps": steps}
 
     @route("POST", "/meetings", body=schemas.MeetingIn, response=schemas.MeetingOut,
            status=201, auth=("district",), summary="Record a month-end meeting's decisions")

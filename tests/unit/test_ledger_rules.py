@@ -30,3 +30,15 @@ def test_the_summary_counts_by_every_dimension():
     assert summary["by_department"] == {"-": 1, "jtj": 1}
     assert set(summary) == {"total", "by_tier", "by_station", "by_category", "by_department",
                             "by_status"}
+
+
+def test_a_month_outside_the_calendar_the_ledger_counts_is_refused_by_field():
+    import pytest
+    from marshmallow import ValidationError
+
+    from services.routing.schemas import LedgerQuery
+    for month in ("0000-01", "2026-13", "26-11"):
+        with pytest.raises(ValidationError) as refused:
+            LedgerQuery().load({"month": month})
+        assert "month" in refused.value.messages
+    assert LedgerQuery().load({"month": "2026-11"})["month"] == "2026-11"

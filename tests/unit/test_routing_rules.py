@@ -115,3 +115,12 @@ def test_every_event_states_where_the_issue_is_now(ladder):
 
 def test_every_action_has_a_placement_rule():
     assert set(domain.TRANSITIONS) == set(domain.PLACE)
+
+
+def test_only_the_parties_to_an_issue_may_read_its_route():
+    stations, departments = {VILLAGE_STATION, TOWN_STATION}, {"jtj", None}
+    assert domain.is_party("district", None, stations, departments)
+    assert domain.is_party("station", TOWN_STATION, stations, departments)
+    assert domain.is_party("department", "jtj", stations, departments)
+    assert not domain.is_party("station", "st-610902001", stations, departments)
+    assert not domain.is_party("department", "czj", stations, departments)
