@@ -82,9 +82,12 @@ class Play:
         def run():
             while not self.clerk_stop.wait(interval):
                 try:
-                    waiting = self.http.get(
+                    answer = self.http.get(
                         f"{self.system.urls['routing']}/stations/{DISTRICT_STATION}/issues",
-                        params={"status": "open"}, headers=auth("district"), timeout=10).json()
+                        params={"status": "open"}, headers=auth("district"), timeout=10)
+                    if answer.status_code != 200:
+                        continue              # routing or its database is down: look again
+                    waiting = answer.json()
                     decisions = [{"issue_id": row["id"], "action": "refer"} for row in waiting]
                     if decisions:
                         self.http.post(f"{self.system.urls['routing']}/meetings",

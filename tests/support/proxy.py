@@ -72,7 +72,15 @@ async def serve(target_port):
                 task.cancel()
 
     async def listen_again():
-        servers[0] = await asyncio.start_server(accept, "127.0.0.1", port, reuse_address=True)
+        await servers[0].wait_closed()
+        for _ in range(100):             # until the port can be bound again
+            try:
+                servers[0] = await asyncio.start_server(accept, "127.0.0.1", port,
+                                                        reuse_address=True)
+                break
+            except OSError as exc:
+                print(f"proxy: cannot listen on {port} yet ({exc})", file=sys.stderr)
+                await asyncio.sleep(0.1)
         up[0] = True
 
     loop = asyncio.get_running_loop()
