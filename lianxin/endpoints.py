@@ -12,7 +12,7 @@ from werkzeug.wrappers import Request
 from lianxin import deadletters
 from lianxin.consumers import consumers_alive
 from lianxin.errors import Unavailable
-from lianxin.web import Caller, route
+from lianxin.web import ROW_ID_MAX, Caller, route
 
 if TYPE_CHECKING:
     from lianxin.db import Database
@@ -38,7 +38,7 @@ class DeadLettersQuery(Schema):
 
 
 class DeadLetterSelection(Schema):
-    ids = fields.List(fields.Integer(validate=validate.Range(min=1)),
+    ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=ROW_ID_MAX)),
                       validate=validate.Length(min=1, max=1000))
     event_type = fields.String(validate=validate.Length(min=1, max=64))
     status = fields.String(validate=validate.OneOf(deadletters.WAITING))

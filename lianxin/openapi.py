@@ -49,6 +49,7 @@ def _operation(entry: Route) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": "success"}
     if entry.response_schema is not None:
         ok["content"] = {"application/json": {"schema": entry.response_schema}}
+        ok["content"].update({kind: {"schema": {"type": "string"}} for kind in entry.also})
     operation["responses"][str(entry.status)] = ok
     operation["responses"]["4XX"] = {"description": "error: {error, message, fields}"}
     if entry.auth:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeAlias, cast
@@ -108,7 +109,8 @@ class Route(HttpRequestHandler):
     def __init__(self, method: str, url: str, body: SchemaLike = None, query: SchemaLike = None,
                  response: SchemaLike = None, status: int = 200,
                  auth: Iterable[str] | None = None, summary: str | None = None,
-                 spec: bool = False, key_optional: bool = False, **kwargs: Any) -> None:
+                 spec: bool = False, key_optional: bool = False,
+                 also: Iterable[str] = (), **kwargs: Any) -> None:
         self.body_schema = _schema(body)
         self.query_schema = _schema(query)
         self.response_schema = _schema(response)
@@ -116,6 +118,7 @@ class Route(HttpRequestHandler):
         self.auth = tuple(auth or ())
         # with key_optional, a request without a key is let through with caller None
         self.key_optional = key_optional
+        self.also = tuple(also)      # other media types it answers in (text/csv ...)
         self.summary = summary
         self.spec = spec
         kwargs.setdefault("expected_exceptions", Refused)  # logged as a warning, no traceback
@@ -221,11 +224,16 @@ def raw_body(request: Request) -> bytes:
     return bytes(request.environ["lianxin.body"])
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+ROW_ID_MAX = 2**31 - 1       # the largest id a database row has (a 32-bit integer)
+
+
 def _refuse_nul(value: Any, path: str = "") -> None:
-    """A NUL character is refused in any text: databases store it differently or not at all."""
-    if isinstance(value, str) and "\x00" in value:
-        raise BadValue(f"{path or 'the body'}: contains a NUL character",
-                       {path or "_body": ["must not contain a NUL character"]})
+    """Text no database stores faithfully is refused: a NUL character, or half of a
+    UTF-16 surrogate pair (which JSON's \\u escapes can carry but UTF-8 cannot)."""
+    if isinstance(value, str) and ("\x00" in value or _SURROGATE.search(value)):
+        raise BadValue(f"{path or 'the body'}: contains a NUL or unpaired surrogate character",
+                       {path or "_body": ["must not contain NUL or unpaired surrogates"]})
     items = value.items() if isinstance(value, dict) else \
         enumerate(value) if isinstance(value, list) else ()
     for key, item in items:

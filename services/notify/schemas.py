@@ -1,6 +1,7 @@
 """Notify's HTTP payloads."""
 from marshmallow import Schema, fields, validate
 
+from lianxin.web import ROW_ID_MAX
 from services.notify.domain import CHANNELS, RECIPIENT_FIELDS
 
 NOTIFICATION_STATUSES = ("pending", "sending", "sent", "failed")
@@ -25,7 +26,7 @@ class NotificationsQuery(Schema):
     issue_id = fields.UUID()
     event_type = fields.String(validate=validate.Length(max=64))
     status = fields.String(validate=validate.OneOf(NOTIFICATION_STATUSES))
-    after_id = fields.Integer(validate=validate.Range(min=0),
+    after_id = fields.Integer(validate=validate.Range(min=0, max=ROW_ID_MAX),
                               metadata={"description": "only messages with a larger id (a cursor)"})
     limit = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
 

@@ -130,10 +130,10 @@ def hold_meeting(unit, meeting, referrals, ladder, refused=None):
         if index in refused:
             continue
         params = {"note": item.get("note")}
-        if item["action"] == "refer":
-            params.update(referrals[index])
         try:
-            row = load(unit.session, item["issue_id"], lock=True)
+            row = load(unit.session, item["issue_id"], lock=True)   # unknown: NotFound
+            if item["action"] == "refer":
+                params.update(referrals[index])
             act_on(unit, row, item["action"], ladder, **params)
         except Refused as exc:
             refused[index] = exc

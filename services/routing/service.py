@@ -118,7 +118,8 @@ class RoutingService(BaseService):
             return app.hold_meeting(unit, body, referrals, self.ladder, refused)
 
     @route("GET", "/ledger", query=schemas.LedgerQuery, response=schemas.LedgerOut,
-           auth=("district",), summary="The monthly classified ledger (JSON or CSV)")
+           auth=("district",), also=("text/csv",),
+           summary="The monthly classified ledger (JSON or CSV)")
     def ledger(self, request, caller, query):
         start, end = ledger.month_bounds(query["month"], self.data.timezone)
         with self.db.reading() as session:

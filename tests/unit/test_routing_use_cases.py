@@ -420,3 +420,13 @@ def test_the_voters_comment_is_kept_with_the_step_their_feedback_caused(db, ladd
     with db.session() as session:
         _, steps = app.history(session, issue_id)
     assert steps[-1].note == "路面仍有积水"
+
+
+def test_a_referral_of_an_unknown_issue_is_named_not_found_with_the_others(db, ladder, at_district):
+    known = at_district()
+    meeting = {"held_on": date(2026, 11, 28), "decisions": [
+        {"issue_id": "0b7c1c52-0d7e-4d0e-8a8a-3c0f2b1e9d77", "action": "refer"},
+        {"issue_id": known, "action": "refer"}]}
+    with pytest.raises(NotFound) as refused, db.unit() as unit:
+        app.hold_meeting(unit, meeting, {1: {"department": "jtj", "cooperating": []}}, ladder)
+    assert set(refused.value.fields) == {"decisions.0"}
