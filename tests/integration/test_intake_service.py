@@ -1,4 +1,5 @@
 """Intake against the real broker and database; it needs no other service."""
+import json
 import uuid
 
 import pytest
@@ -196,3 +197,27 @@ def test_a_stranger_without_the_access_code_neither_reads_nor_rates_an_issue(int
     mine = http.get(f"{url}/issues", params={"tracking_no": issue["tracking_no"],
                                              "access_code": issue["access_code"]})
     assert mine.status_code == 200 and mine.json()["id"] == issue["id"]
+
+
+@pytest.mark.parametrize("text", ["村道\x00塌方", "村道\ud800塌方"])
+def test_text_a_database_cannot_keep_is_a_422_naming_the_field(intake, http, text):
+    container, url = intake
+    response = http.post(f"{url}/issues", json={**ISSUE, "title": text})
+    assert response.status_code == 422 and "title" in response.json()["fields"], response.text
+    assert rows(container, "select count(*) from issues") == [(0,)]
+
+
+def test_a_chunked_body_over_64_kib_is_a_413_not_read_as_empty(intake, http):
+    _, url = intake
+    body = json.dumps({**ISSUE, "description": "塌" * (64 * 1024)}).encode()
+    chunks = (body[i:i + 8192] for i in range(0, len(body), 8192))
+    response = http.post(f"{url}/issues", data=chunks, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413, response.text
+
+
+def test_an_unknown_path_or_method_is_answered_in_json(intake, http):
+    _, url = intake
+    missing = http.get(f"{url}/nowhere")
+    wrong = http.delete(f"{url}/issues")
+    assert (missing.status_code, wrong.status_code) == (404, 405)
+    assert missing.json()["error"] == "not_found" and "POST" in wrong.headers["Allow"]
