@@ -188,8 +188,10 @@ def test_the_route_shows_the_issue_and_every_step_in_order(routing, amqp_uri, ta
         moved = http.post(f"{url}/issues/{issue_id}/escalate", headers=auth(holder),
                           json={"reason": "needs_funding", "note": f"{holder} 需资金"})
         assert moved.status_code == 200, moved.text
-    response = http.get(f"{url}/issues/{issue_id}/route", headers=auth("jtj"))
-    assert response.status_code == 200, response.text
+    stranger = http.get(f"{url}/issues/{issue_id}/route", headers=auth("jtj"))
+    assert stranger.status_code == 403, stranger.text       # never referred to jtj
+    response = http.get(f"{url}/issues/{issue_id}/route", headers=auth(TOWN_STATION))
+    assert response.status_code == 200, response.text       # it passed through the town
     route = response.json()
     issue = route["issue"]
     assert (issue["id"], issue["status"], issue["tier"], issue["station_id"], issue["version"],
