@@ -23,7 +23,7 @@ lint: $(INSTALLED)  ## ruff (lint and import order), then mypy (types)
 	$(PY) -m mypy
 
 faults: $(INSTALLED)  ## the fault suite alone (kills, cuts, outages), SQLite then PostgreSQL
-	PY=$(PY) bash scripts/test.sh -m faults tests/faults
+	PY=$(PY) bash scripts/test.sh -m faults tests/faults tests/e2e
 
 demo: $(INSTALLED)  ## with the system running: a month of issues, then the ledger
 	$(PY) -m lianxin demo

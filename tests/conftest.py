@@ -59,6 +59,23 @@ def make_config(amqp_uri, database_url, tmp_path):
     return make
 
 
+LINES = []
+
+
+@pytest.fixture
+def report():
+    """``report(outcome)``: a fault-suite scenario's one line, printed at the end of the
+    run (``tests/faults/play.py`` ``Outcome``)."""
+    return LINES.append
+
+
+def pytest_terminal_summary(terminalreporter):
+    if LINES:
+        terminalreporter.section("fault suite: one line per scenario")
+        for outcome in LINES:
+            terminalreporter.write_line(outcome.line())
+
+
 def delete_queues(amqp_uri):
     """Delete every queue of the contract on the test vhost: no test's services leave
     events behind for the next."""

@@ -5,8 +5,9 @@ import re
 import pytest
 
 from tests.e2e.client import DISTRICT_STATION, VILLAGE_STATION, Lianxin
+from tests.faults.play import Outcome
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 
 # Open to anyone by design: liveness, the documents, the public directory, submitting.
 PUBLIC = {("intake", "post", "/issues"), ("routing", "get", "/stations"),
@@ -40,20 +41,23 @@ def operations(lx):
                     yield service, method, path
 
 
-def test_no_stranger_reads_or_writes_what_belongs_to_a_station_or_department(objects):
+def test_no_stranger_reads_or_writes_what_belongs_to_a_station_or_department(objects, report):
     lx, ids = objects
-    answered = []
+    answered, calls = [], 0
     for service, method, path in operations(lx):
         for who, holder in STRANGERS.items():
             for issue in (ids["issue_id"], ids["referred_id"]):
                 names = {**ids, "issue_id": issue}
                 url = re.sub(r"\{(\w+)\}", lambda m, names=names: names[m.group(1)], path)
                 response = lx.call(service, method.upper(), url, holder, json={})
+                calls += 1
                 assert response.headers["Content-Type"].startswith("application/json"), url
                 leaked = [i for i in (issue, ids["assignment_id"]) if i in response.text]
                 if response.status_code < 400 and (method != "get" or leaked):
                     answered.append(f"{who}: {method.upper()} {service}{url} -> "
                                     f"{response.status_code} {leaked}")
+    report(Outcome("authorization matrix", calls, reached=calls - len(answered),
+                   notes=f"{calls} calls by strangers, {len(answered)} read or wrote"))
     assert answered == []   # a list of the caller's own (GET /assignments) names none of them
 
 

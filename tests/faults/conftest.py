@@ -70,27 +70,11 @@ def system(amqp_uri, tmp_path):
         each.stop()
 
 
-LINES = []
-
-
 @pytest.fixture(autouse=True)
 def empty_queues(amqp_uri):
     """Each scenario starts with no events left over from another's services."""
     yield
     delete_queues(amqp_uri)
-
-
-@pytest.fixture
-def report():
-    """``report(outcome)``: print the scenario's one line at the end of the run."""
-    return LINES.append
-
-
-def pytest_terminal_summary(terminalreporter):
-    if LINES:
-        terminalreporter.section("fault suite: one line per scenario")
-        for outcome in LINES:
-            terminalreporter.write_line(outcome.line())
 
 
 def assert_clean(outcome):

@@ -58,6 +58,10 @@ def test_a_service_killed_mid_flow_loses_and_doubles_nothing(system, report, vic
             play.submit(3, start=1000)       # taken while the victim is down
         lianxin.start(victim)
     outcome = played(lianxin, during=kill).outcome(f"SIGKILL {victim} mid-flow")
+    if victim == "notify":       # what the killed process left 'sending' was sent again
+        resent = databases.query(lianxin.databases["notify"], "select count(*) from "
+                                 "notifications where attempts > 1")[0][0]
+        outcome.notes = f"{resent} messages sent again after NOTIFY_STUCK_AFTER=5 s"
     report(outcome)
     assert_clean(outcome)
 

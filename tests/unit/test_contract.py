@@ -80,3 +80,15 @@ def test_a_new_event_is_stamped_with_its_id_time_in_utc_and_issue():
     payload = contracts.new_event("feedback_received", uuid.uuid4(), rating="unsatisfied")
     assert {"event_id", "occurred_at", "issue_id"} <= set(payload)
     assert payload["occurred_at"].endswith("+00:00")
+
+
+def test_health_fails_once_a_message_consumer_has_stopped():
+    from types import SimpleNamespace
+
+    from lianxin.consumers import KeepingQueueConsumer, consumers_alive
+    consumer = KeepingQueueConsumer()
+    container = SimpleNamespace(extensions={consumer})
+    consumer._gt = SimpleNamespace(dead=False)
+    assert consumers_alive(container)
+    consumer._gt = SimpleNamespace(dead=True)
+    assert not consumers_alive(container)
