@@ -70,9 +70,23 @@ def _check_reference_data(service, settings):
 @main.command()
 @click.pass_obj
 def check(config):
-    """Check that RabbitMQ answers; exit non-zero with one clear line if not."""
+    """Check that RabbitMQ answers and which years the working-day calendar lacks;
+    exit non-zero with one clear line if RabbitMQ does not answer."""
     _require_broker(config)
     click.echo(f"RabbitMQ answers at {_safe_uri(config['AMQP_URI'])}")
+    from datetime import date
+
+    from lianxin.workdays import WorkCalendar
+    path = config["CALENDAR_FILE"]
+    try:
+        calendar = WorkCalendar.from_file(configuration.read_yaml(path), config["TIMEZONE"])
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"the working-day calendar {path}: {exc}") from None
+    this_year = date.today().year
+    missing = calendar.missing_years([this_year, this_year + 1])
+    click.echo(f"working days known for {this_year}-{this_year + 1}" if not missing else
+               f"working days unknown for {', '.join(map(str, missing))}: deadlines there "
+               f"count Monday to Friday and are provisional until the year is added to {path}")
 
 
 @main.command()

@@ -1,0 +1,109 @@
+"""Working days in China: statutory holidays and the make-up working days (调休).
+
+One definition, used for every time limit (docs/configuration.md, "Working days"):
+
+    N working days after a moment end at 24:00 (in the district's time zone) of the
+    N-th working day *after* the day of that moment. The day itself never counts,
+    whether or not it is a working day, so a step taken at 23:59 on a holiday and one
+    taken at 08:00 on the working day before it have the same deadline.
+
+Which days are working days comes, in order, from the operator's calendar file
+(single days, and whole years the State Council has published), then from the
+``chinese-calendar`` package (2004 to the last year it knows), and otherwise from
+Monday to Friday, in which case the deadline is *provisional*: it is recomputed
+once the operator adds the year.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+
+@dataclass(frozen=True)
+class Deadline:
+    at: datetime               # the end of the last working day, timezone-aware
+    provisional: bool          # counted over a year no calendar covers (Mon–Fri)
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    days_off: frozenset[date] = frozenset()        # the operator's holidays
+    days_on: frozenset[date] = frozenset()         # the operator's make-up working days
+    years: frozenset[int] = frozenset()            # years the operator's file covers whole
+
+    @classmethod
+    def from_file(cls, data: Mapping[str, Any] | None, timezone: str = "Asia/Shanghai"
+                  ) -> WorkCalendar:
+        """The calendar of an operator's file (``data/calendar.yml``); a bad date or an
+        unknown key is a ``ValueError`` naming it."""
+        data = data or {}
+        unknown = set(data) - {"years", "holidays", "workdays"}
+        if unknown:
+            raise ValueError(f"unknown keys {sorted(unknown)}: expected years, holidays, workdays")
+        off, on = set(_dates(data.get("holidays"), "holidays")), \
+            set(_dates(data.get("workdays"), "workdays"))
+        years = set()
+        for year, days in (data.get("years") or {}).items():
+            if not isinstance(year, int) or not isinstance(days, Mapping):
+                raise ValueError(f"years: {year!r} must be a year with holidays and workdays")
+            years.add(year)
+            off |= set(_dates(days.get("holidays"), f"years.{year}.holidays"))
+            on |= set(_dates(days.get("workdays"), f"years.{year}.workdays"))
+        both = off & on
+        if both:
+            raise ValueError(f"both a holiday and a working day: {sorted(map(str, both))}")
+        return cls(ZoneInfo(timezone), frozenset(off), frozenset(on), frozenset(years))
+
+    def is_working_day(self, day: date) -> tuple[bool, bool]:
+        """Whether ``day`` is a working day, and whether that is only a Mon–Fri guess."""
+        if day in self.days_off or day in self.days_on:
+            return day in self.days_on, False
+        if day.year in self.years:
+            return day.weekday() < 5, False
+        if covered_by_package(day.year):
+            return chinese_calendar.is_workday(day), False
+        return day.weekday() < 5, True
+
+    def add_working_days(self, moment: datetime, count: int) -> Deadline:
+        """The end of the ``count``-th working day after the day of ``moment``."""
+        if count < 1:
+            raise ValueError("a time limit is at least one working day")
+        day, provisional = moment.astimezone(self.timezone).date(), False
+        while count:
+            day += timedelta(days=1)
+            working, guessed = self.is_working_day(day)
+            provisional |= guessed
+            count -= working
+        end = datetime.combine(day + timedelta(days=1), time(), tzinfo=self.timezone)
+        return Deadline(end, provisional)
+
+    def missing_years(self, years: Iterable[int]) -> list[int]:
+        """Which of ``years`` neither the operator's file nor the package covers."""
+        return [y for y in years if y not in self.years and not covered_by_package(y)]
+
+
+def covered_by_package(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def _dates(values: Any, where: str) -> list[date]:
+    found = []
+    for value in values or []:
+        if isinstance(value, date):
+            found.append(value)
+            continue
+        try:
+            found.append(date.fromisoformat(str(value)))
+        except ValueError:
+            raise ValueError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
+    return found
