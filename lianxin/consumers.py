@@ -80,6 +80,7 @@ class ReplyKeepingRpcConsumer(RpcConsumer):
     nameko lets a failure to publish an RPC reply (the broker connection was cut)
     kill the whole service; here the reply is given up with a warning instead: the
     caller's own timeout answers it, and the service resumes when the broker is back."""
+    queue_consumer = KeepingQueueConsumer()
 
     def handle_result(self, message, result, exc_info):
         try:
@@ -88,9 +89,6 @@ class ReplyKeepingRpcConsumer(RpcConsumer):
             log.warning("an RPC reply could not be sent (%s); the caller will time out",
                         type(exc).__name__)
             return result, exc_info
-
-
-ReplyKeepingRpcConsumer.queue_consumer = KeepingQueueConsumer()
 
 
 class KeepingRpc(Rpc):

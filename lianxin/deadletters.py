@@ -75,3 +75,15 @@ def discard(session, table, rows, now):
 
 def _mark(session, table, row_id, status, now):
     session.execute(update(table).where(table.c.id == row_id).values(status=status, updated_at=now))
+
+
+def settle(session, table, action, service, amqp_uri, now, ids=(), event_type=None,
+           status=None, limit=1000):
+    """Replay or discard the selected letters: by ids, event type or status; with no
+    ids and no status, those still waiting. ``({id: done}, {id: reason})``."""
+    if status is None and not ids:
+        status = WAITING
+    rows = listing(session, table, status, event_type, list(ids), limit)
+    if action == "replay":
+        return replay(session, table, rows, service, amqp_uri, now)
+    return discard(session, table, rows, now)

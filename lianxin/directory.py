@@ -8,8 +8,11 @@ the same rule, when it receives the submission.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
+
+from lianxin.config import read_yaml
 
 
 @dataclass(frozen=True)
@@ -153,3 +156,9 @@ def locate(*, village_code: str, station_id: str | None, representative_id: str 
     station = start_station(category=category, village_code=village_code,
                             station_id=station_id, ladder=ladder, rules=rules)
     return {"tier": station.tier, "station_id": station.id}
+
+
+def read(config: Mapping[str, Any]) -> tuple[Ladder, Rules]:
+    """The ladder and the start rules from the files the configuration names."""
+    return (from_directory(read_yaml(config["DIRECTORY_FILE"])),
+            Rules.from_file(read_yaml(config["RULES_FILE"])))

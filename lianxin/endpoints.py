@@ -94,13 +94,7 @@ class BaseService:
 
     def _settle_dead_letters(self, selection: dict[str, Any], action: str) -> dict[str, Any]:
         with self.db.transaction() as unit:
-            selection.setdefault("status", None if "ids" in selection else deadletters.WAITING)
-            rows = deadletters.listing(unit.session, self.db.dead_letters, limit=1000,
-                                       **selection)
-            if action == "replay":
-                done, refused = deadletters.replay(unit.session, self.db.dead_letters, rows,
-                                                   self.name, self.db.amqp_uri, unit.now)
-            else:
-                done, refused = deadletters.discard(unit.session, self.db.dead_letters, rows,
-                                                    unit.now)
+            done, refused = deadletters.settle(unit.session, self.db.dead_letters, action,
+                                               self.name, self.db.amqp_uri, unit.now,
+                                               **selection)
         return {"done": done, "refused": refused}

@@ -13,7 +13,7 @@ import socket
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from lianxin.errors import Unavailable
@@ -36,7 +36,7 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
             return True
-        if type(exc).__name__ in ("OperationalError", "InterfaceError"):
+        if isinstance(exc, (OperationalError, InterfaceError)):
             return True
         return sqlstate(exc.orig)[:2] in TRANSIENT_SQLSTATE
     module = type(exc).__module__ or ""

@@ -80,17 +80,13 @@ def _settle(config, services, ids, event_type, status, action):
         raise click.UsageError("name --id, --event-type or --status (what to act on)")
     if ids and len(services) != 1:
         raise click.UsageError("--id needs exactly one --service: ids are per service")
-    status = status or (None if ids else deadletters.WAITING)
     for service in services or configuration.SERVICES:
         engine = _engine(config, service)
         try:
             with engine.begin() as connection:
-                rows = deadletters.listing(connection, TABLE, status, event_type, list(ids), 10000)
-                if action == "replay":
-                    done, refused = deadletters.replay(connection, TABLE, rows, service,
-                                                       config["AMQP_URI"], utcnow())
-                else:
-                    done, refused = deadletters.discard(connection, TABLE, rows, utcnow())
+                done, refused = deadletters.settle(
+                    connection, TABLE, action, service, config["AMQP_URI"], utcnow(),
+                    ids=ids, event_type=event_type, status=status, limit=10000)
         finally:
             engine.dispose()
         click.echo(f"{service}: {len(done)} {action}ed"

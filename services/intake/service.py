@@ -5,7 +5,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from lianxin import directory
-from lianxin.config import read_yaml
 from lianxin.consumers import rpc, subscribe
 from lianxin.db import Database
 from lianxin.endpoints import BaseService
@@ -29,8 +28,7 @@ class IntakeData:
 
 
 def load_intake_data(config):
-    return IntakeData(directory.from_directory(read_yaml(config["DIRECTORY_FILE"])),
-                      directory.Rules.from_file(read_yaml(config["RULES_FILE"])),
+    return IntakeData(*directory.read(config),
                       str(config["TRACKING_PREFIX"]), ZoneInfo(config["TIMEZONE"]),
                       timedelta(hours=float(config.get("DUPLICATE_WINDOW_HOURS", 72))))
 
@@ -73,8 +71,7 @@ class IntakeService(BaseService):
     def feedback(self, request, issue_id, body, caller):
         with self.db.transaction() as unit:
             app.give_feedback(unit, issue_id, body, caller)
-        with self.db.reading() as session:
-            return app.view(session, issue_id, caller, body.get("access_code"))
+            return app.view(unit.session, issue_id, caller, body.get("access_code"))
 
     @rpc
     def contact(self, kind, id):

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from nameko.rpc import RpcProxy
 
 from lianxin import directory
-from lianxin.config import read_yaml
 from lianxin.consumers import rpc, subscribe
 from lianxin.db import Database
 from lianxin.endpoints import BaseService
@@ -25,9 +24,7 @@ class RoutingData:
 
 
 def load_routing_data(config):
-    return RoutingData(directory.from_directory(read_yaml(config["DIRECTORY_FILE"])),
-                       directory.Rules.from_file(read_yaml(config["RULES_FILE"])),
-                       config["TIMEZONE"])
+    return RoutingData(*directory.read(config), config["TIMEZONE"])
 
 
 class RoutingService(BaseService):
