@@ -12,8 +12,11 @@ $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt pyproject.to
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
+# make run and make demo share a clock that the demo moves forward (docs/configuration.md)
+DEVELOPMENT := ENVIRONMENT=development TEST_CLOCK_FILE=var/clock
+
 run: $(INSTALLED)  ## the four services on SQLite under var/, RabbitMQ at AMQP_URI
-	$(PY) -m lianxin run
+	$(DEVELOPMENT) $(PY) -m lianxin run
 
 test: $(INSTALLED)  ## lint and types, then unit, integration and end-to-end tests; again on PostgreSQL
 	PY=$(PY) bash scripts/test.sh
@@ -26,7 +29,7 @@ faults: $(INSTALLED)  ## the fault suite alone (kills, cuts, outages), SQLite th
 	PY=$(PY) bash scripts/test.sh -m faults tests/faults tests/e2e
 
 demo: $(INSTALLED)  ## with the system running: a month of issues, then the ledger
-	$(PY) -m lianxin demo
+	$(DEVELOPMENT) $(PY) -m lianxin demo
 
 bench: $(INSTALLED)  ## with the system running: end-to-end issues/s and latency
 	$(PY) -m lianxin bench $(BENCH_ARGS)

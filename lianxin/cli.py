@@ -55,9 +55,11 @@ def _check_reference_data(service, settings):
     stops it with one line naming the file, before anything runs."""
     import yaml
 
+    from lianxin import clock
     from lianxin.reference import Reference
     from lianxin.web import load_keys
     try:
+        clock.configure(settings)
         load_keys(settings["API_KEYS_FILE"])
         for value in vars(service).values():
             if isinstance(value, Reference):
@@ -74,16 +76,13 @@ def check(config):
     exit non-zero with one clear line if RabbitMQ does not answer."""
     _require_broker(config)
     click.echo(f"RabbitMQ answers at {_safe_uri(config['AMQP_URI'])}")
-    from datetime import date
-
-    from lianxin.workdays import WorkCalendar
-    path = config["CALENDAR_FILE"]
+    from lianxin import clock, workdays
     try:
-        calendar = WorkCalendar.from_file(configuration.read_yaml(path), config["TIMEZONE"])
+        calendar = workdays.read(config)
     except (OSError, ValueError) as exc:
-        raise click.ClickException(f"the working-day calendar {path}: {exc}") from None
-    this_year = date.today().year
-    missing = calendar.missing_years([this_year, this_year + 1])
+        raise click.ClickException(f"the working-day calendar: {exc}") from None
+    this_year, path = clock.now().year, config["CALENDAR_FILE"]
+    missing = calendar.missing_years(workdays.years_around(clock.now()))
     click.echo(f"working days known for {this_year}-{this_year + 1}" if not missing else
                f"working days unknown for {', '.join(map(str, missing))}: deadlines there "
                f"count Monday to Friday and are provisional until the year is added to {path}")

@@ -13,6 +13,7 @@ from kombu.exceptions import KombuError
 from nameko.events import EventHandler
 from nameko.messaging import QueueConsumer
 from nameko.rpc import Rpc, RpcConsumer
+from nameko.timer import Timer
 
 from lianxin.contracts import publisher
 from lianxin.db import Database
@@ -103,3 +104,18 @@ def consumers_alive(container):
     consumers = [e for e in container.extensions if isinstance(e, QueueConsumer)]
     consumers += [e.queue_consumer for e in container.extensions if isinstance(e, RpcConsumer)]
     return all(c._gt is not None and not c._gt.dead for c in consumers)
+
+
+class ConfiguredTimer(Timer):
+    """nameko's timer, its interval read from the configuration, firing at start too:
+    work that came due while the service was down is done as soon as it is back."""
+
+    def __init__(self, setting, default, **kwargs):
+        self.setting, self.default = setting, default
+        super().__init__(interval=default, eager=True, **kwargs)
+
+    def setup(self):
+        self.interval = float(self.container.config.get(self.setting) or self.default)
+
+
+every = ConfiguredTimer.decorator

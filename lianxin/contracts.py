@@ -8,17 +8,22 @@ voter's name, phone or ID number.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+
+from lianxin import clock
 
 TIERS = ("village", "town", "district", "city")
 ISSUE_STATUSES = ("open", "referred", "forwarded", "handled", "closed")
 CHANNELS = ("visit", "reception", "hotline", "online", "grid")
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
 ESCALATION_REASONS = ("beyond_authority", "needs_funding", "cross_boundary", "needs_department",
-                      "other")
+                      "other", "overdue")
+# the time limits of the rules file (docs/configuration.md, "Time limits")
+TIME_LIMITS = ("village", "town", "district", "accept", "complete", "feedback", "reopen",
+               "keep_in_loop")
 
 
 class Event(Schema):
@@ -85,6 +90,15 @@ class IssueClosed(IssueMoved):
     rating = fields.String(required=True, validate=validate.OneOf(RATINGS))
 
 
+class IssueTimed(IssueMoved):
+    """A time limit on the issue reminded (催办), run out (督办), or come round again."""
+    limit = fields.String(required=True, validate=validate.OneOf(TIME_LIMITS))
+    due_at = fields.AwareDateTime(required=True)
+    provisional = fields.Boolean(load_default=False)
+    # who supervises the holder: the station a tier up, or the district office
+    supervisor_id = fields.String(load_default=None, allow_none=True)
+
+
 # departments -------------------------------------------------------------------
 
 class AssignmentEvent(Event):
@@ -94,6 +108,15 @@ class AssignmentEvent(Event):
     department = fields.String(required=True)
     lead = fields.Boolean(required=True)
     note = fields.String(load_default=None, allow_none=True)
+
+
+class AssignmentTimed(AssignmentEvent):
+    """A department's time limit reminded, run out, or moved by an extension (延期)."""
+    limit = fields.String(required=True, validate=validate.OneOf(TIME_LIMITS))
+    due_at = fields.AwareDateTime(required=True)
+    provisional = fields.Boolean(load_default=False)
+    supervisor_id = fields.String(load_default=None, allow_none=True)   # the district office
+    days = fields.Integer(load_default=None, allow_none=True)          # of an extension
 
 
 EVENTS: dict[str, tuple[str, type[Event], tuple[str, ...]]] = {
@@ -107,11 +130,20 @@ EVENTS: dict[str, tuple[str, type[Event], tuple[str, ...]]] = {
     "issue_forwarded": ("routing", IssueMoved, ("intake", "notify")),
     "issue_closed": ("routing", IssueClosed, ("intake", "notify")),
     "issue_reopened": ("routing", IssueMoved, ("intake", "notify")),
+    "issue_reminded": ("routing", IssueTimed, ("intake", "notify")),
+    "issue_overdue": ("routing", IssueTimed, ("intake", "notify")),
+    "callback_requested": ("routing", IssueTimed, ("intake", "notify")),
+    "issue_progress": ("routing", IssueTimed, ("intake", "notify")),
     "assignment_created": ("departments", AssignmentEvent, ("intake", "notify")),
     "assignment_accepted": ("departments", AssignmentEvent, ("intake",)),
     "assignment_returned": ("departments", AssignmentEvent, ("routing", "intake")),
     "assignment_progressed": ("departments", AssignmentEvent, ("intake",)),
     "assignment_completed": ("departments", AssignmentEvent, ("routing", "intake")),
+    "assignment_reminded": ("departments", AssignmentTimed, ("intake", "notify")),
+    "assignment_overdue": ("departments", AssignmentTimed, ("intake", "notify")),
+    "extension_requested": ("departments", AssignmentTimed, ("intake", "notify")),
+    "extension_granted": ("departments", AssignmentTimed, ("intake", "notify")),
+    "extension_refused": ("departments", AssignmentTimed, ("intake", "notify")),
 }
 
 
@@ -142,7 +174,7 @@ def new_event(event_type: str, issue_id: object, now: datetime | None = None,
     """A complete, validated event payload ready for the outbox."""
     payload = {
         "event_id": str(uuid.uuid4()),
-        "occurred_at": (now or datetime.now(timezone.utc)).isoformat(),
+        "occurred_at": (now or clock.now()).isoformat(),
         "issue_id": str(issue_id),
         **data,
     }

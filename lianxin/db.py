@@ -9,7 +9,7 @@ import fcntl
 import logging
 from collections import Counter
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 
 import eventlet
@@ -33,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from lianxin import bus, contracts, idempotency, inbox
+from lianxin import bus, clock, contracts, idempotency, inbox
 from lianxin.errors import NotFound
 from lianxin.outbox import Relay
 from lianxin.retries import Attempts
@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 
 
 def utcnow():
-    return datetime.now(timezone.utc)
+    """Now, from the one clock (``lianxin.clock``)."""
+    return clock.now()
 
 
 class UtcDateTime(TypeDecorator):
@@ -213,6 +214,7 @@ class Database(DependencyProvider):
         self.attempts = Attempts(limit=int(config.get("RETRY_LIMIT", 10)))
         self.events = Counter()   # handled, repeated, dead_lettered, parked: shown by /health
         bus.declare_topology(config["AMQP_URI"])
+        self.last_sweep = None     # when the newest sweep of due timers began, and fired
         self._running = False
 
     def start(self):
@@ -269,7 +271,14 @@ class Database(DependencyProvider):
         return {**{name: self.events[name] for name in names},
                 "retrying": self.attempts.waiting, "retries": self.attempts.retried,
                 "last_retry_error": self.attempts.last_error,
-                "published": self.relay.published}
+                "published": self.relay.published,
+                "timers_fired": self.events["timers_fired"],
+                "last_timer_sweep": self.last_sweep and self.last_sweep.isoformat()}
+
+    def note_sweep(self, began, fired):
+        """A sweep of due timers (``lianxin.timers``) is over: shown by /health."""
+        self.events["timers_fired"] += fired
+        self.last_sweep = began
 
     def _sweep(self):
         while self._running:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from lianxin.config import read_yaml
+
+if TYPE_CHECKING:
+    from lianxin.rulesfile import RuleSet
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,12 @@ def locate(*, village_code: str, station_id: str | None, representative_id: str 
     return {"tier": station.tier, "station_id": station.id}
 
 
-def read(config: Mapping[str, Any]) -> tuple[Ladder, Rules]:
-    """The ladder and the start rules from the files the configuration names."""
-    return (from_directory(read_yaml(config["DIRECTORY_FILE"])),
-            Rules.from_file(read_yaml(config["RULES_FILE"])))
+def read(config: Mapping[str, Any]) -> tuple[Ladder, RuleSet]:
+    """The ladder, and the rules checked against it, from the files the configuration
+    names; a rule naming something the directory lacks is a ``ValueError`` with its line."""
+    from lianxin import rulesfile
+    data = read_yaml(config["DIRECTORY_FILE"])
+    ladder = from_directory(data)
+    departments = [d["code"] for d in data.get("departments", [])]
+    return ladder, rulesfile.read(config["RULES_FILE"], categories=list(ladder.categories),
+                                  departments=departments)

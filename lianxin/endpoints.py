@@ -9,9 +9,10 @@ from marshmallow import ValidationError as SchemaError
 from sqlalchemy import RowMapping, text
 from werkzeug.wrappers import Request
 
-from lianxin import deadletters
+from lianxin import clock, deadletters, workdays
 from lianxin.consumers import consumers_alive
 from lianxin.errors import Unavailable
+from lianxin.reference import Reference
 from lianxin.web import ROW_ID_MAX, Caller, route
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class BaseService:
     # set by each service class
     name: str
     db: Database
+    calendar = Reference(workdays.read)       # the working days every time limit counts
 
     @route("GET", "/health", summary="Liveness, database check, and what became of events")
     def health(self, request: Request) -> dict[str, Any]:
@@ -67,7 +69,11 @@ class BaseService:
                               {"consumers": ["stopped: restart the service"]})
         with self.db.reading() as session:
             session.execute(text("SELECT 1"))
-        return {"status": "ok", "service": self.name, "events": self.db.health()}
+        now = clock.now()
+        return {"status": "ok", "service": self.name, "events": self.db.health(),
+                "clock": {"now": now.isoformat(), "moved_by_seconds": clock.offset()},
+                "calendar": {"missing_years": self.calendar.missing_years(
+                    workdays.years_around(now))}}
 
     @route("GET", "/openapi.json", summary="This service's OpenAPI document", spec=True)
     def openapi(self, request: Request, spec: dict[str, Any]) -> dict[str, Any]:

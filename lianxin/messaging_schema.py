@@ -1,4 +1,4 @@
-"""Changes to the outbox, inbox and dead-letter tables, which every service has:
+"""Changes to the tables shared by services (outbox, inbox, dead letters, timers):
 each service's own revision of the same number calls the step here."""
 import sqlalchemy as sa
 from alembic import op
@@ -38,3 +38,30 @@ def drop_parking_leases_and_keys():
         batch_op.drop_index(batch_op.f("ix_dead_letters_status"))
         for column in ("updated_at", "attempts", "status"):
             batch_op.drop_column(column)
+
+
+def add_timers():
+    """The table of time limits (``lianxin.timers``) of routing and departments."""
+    op.create_table("timers",
+                    sa.Column("id", sa.Integer(), nullable=False),
+                    sa.Column("kind", sa.String(length=32), nullable=False),
+                    sa.Column("subject_id", sa.String(length=36), nullable=False),
+                    sa.Column("issue_id", sa.String(length=36), nullable=False),
+                    sa.Column("holder", sa.String(length=64), nullable=False),
+                    sa.Column("days", sa.Integer(), nullable=False),
+                    sa.Column("started_at", UtcDateTime(timezone=True), nullable=False),
+                    sa.Column("remind_at", UtcDateTime(timezone=True), nullable=True),
+                    sa.Column("due_at", UtcDateTime(timezone=True), nullable=False),
+                    sa.Column("provisional", sa.Boolean(), nullable=False),
+                    sa.Column("state", sa.String(length=16), nullable=False),
+                    sa.Column("fire_at", UtcDateTime(timezone=True), nullable=True),
+                    sa.Column("fired_at", UtcDateTime(timezone=True), nullable=True),
+                    sa.Column("closed_at", UtcDateTime(timezone=True), nullable=True),
+                    sa.PrimaryKeyConstraint("id"))
+    with op.batch_alter_table("timers", schema=None) as batch_op:
+        for column in ("subject_id", "issue_id", "holder", "fire_at"):
+            batch_op.create_index(batch_op.f(f"ix_timers_{column}"), [column], unique=False)
+
+
+def drop_timers():
+    op.drop_table("timers")

@@ -107,3 +107,22 @@ def _dates(values: Any, where: str) -> list[date]:
         except ValueError:
             raise ValueError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
     return found
+
+
+def read(config: Mapping[str, Any]) -> WorkCalendar:
+    """The calendar of the operator's file the configuration names (``CALENDAR_FILE``);
+    an error names the file and what is wrong."""
+    import yaml
+
+    path = config["CALENDAR_FILE"]
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+        return WorkCalendar.from_file(data, config.get("TIMEZONE") or "Asia/Shanghai")
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+def years_around(moment: datetime) -> list[int]:
+    """The years a deadline set now may fall in: this one and the next."""
+    return [moment.year, moment.year + 1]

@@ -13,7 +13,11 @@ every role of the sample directory over the public HTTP APIs:
 4. departments accept, report progress and complete; some return theirs with a reason,
    and a second meeting refers those to another department, which completes them;
 5. voters rate handled issues (satisfied / basically satisfied / unsatisfied; an
-   unsatisfied rating reopens the issue, which is left open).
+   unsatisfied rating reopens the issue, which is left open);
+6. time passes: a few village stations left issues alone and a few departments did not
+   accept theirs, so the demo moves the shared clock (``TEST_CLOCK_FILE``, set by
+   ``make run`` and ``make demo``) past their time limits, and the services remind
+   (催办), supervise (督办) and escalate them by themselves.
 
 Everything after an HTTP call that changes state in another service happens through
 events, so each step waits for its effect by polling with a deadline. All names and
@@ -25,12 +29,14 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import click
 from rich.columns import Columns
 from rich.console import Console
 from rich.table import Table
 
+from lianxin import clock
 from lianxin.config import read_yaml
 from lianxin.tools.client import (
     WORKERS,
@@ -56,12 +62,14 @@ from lianxin.tools.demo_data import (
     ON_SPOT,
     P_CITY_REPLY,
     P_FEEDBACK,
+    P_LEFT_ALONE,
     P_MEETING,
     P_NAMED,
     P_ON_SPOT,
     P_RATING,
     P_RESOLVE,
     P_RETURN,
+    P_SLOW,
     PHRASES,
     PROGRESS_NOTES,
     REFER_NOTES,
@@ -182,6 +190,10 @@ class Month:
             item.path.append("on the spot")
         while issue["status"] == "open" and issue["tier"] in P_RESOLVE:
             tier, station = issue["tier"], issue["station_id"]
+            if tier == "village" and item.rng.random() < P_LEFT_ALONE:
+                self.count("left_alone")
+                item.path.append("village:left alone")
+                return item
             key = self.keys.station(station)
             if item.rng.random() < P_RESOLVE[tier]:
                 issue = self.api.post("routing", f"/issues/{item.id}/resolve",
@@ -273,6 +285,11 @@ class Month:
         main = self.assignment(item, lead, True)
         helpers = [(code, self.assignment(item, code, False)) for code in cooperating]
         lead_key = self.keys.department(lead)
+        if allow_return and item.rng.random() < P_SLOW:
+            self.count("slow")
+            item.status = "referred"
+            item.path.append(f"not accepted:{lead}")
+            return item
         self.api.post("departments", f"/assignments/{main['id']}/accept", {}, key=lead_key)
         for code, helper in helpers:
             self.api.post("departments", f"/assignments/{helper['id']}/accept", {},
@@ -305,6 +322,36 @@ class Month:
         if candidate == item.first_lead:
             candidate = next(c for c in sorted(self.departments) if c != item.first_lead)
         return candidate
+
+    # -- 5. time passes --------------------------------------------------------------
+    def let_time_pass(self):
+        """Move the shared clock past the limits of the issues left alone and the
+        assignments not accepted; wait until time has escalated the issues."""
+        left = [i for i in self.items.values() if "village:left alone" in i.path]
+        slow = {i.id for i in self.items.values() if any(p.startswith("not accepted")
+                                                         for p in i.path)}
+        dues = [d["due_at"] for d in self.api.get("routing", "/deadlines", key=self.keys.district)
+                if d["issue_id"] in {i.id for i in left} and d["limit"] == "village"]
+        dues += [d["due_at"] for d in self.api.get("departments", "/deadlines",
+                                                   key=self.keys.district)
+                 if d["issue_id"] in slow and d["limit"] == "accept"]
+        if not dues:
+            return None
+        target = max(datetime.fromisoformat(d) for d in dues) + timedelta(minutes=1)
+        clock.move(self.config["TEST_CLOCK_FILE"], to=target)
+        for item in left:
+            self.wait_route(item, "time to escalate it", lambda i: i["tier"] != "village")
+            item.path.append("escalated:overdue")
+        for event_type, count in (("issue_overdue", len(left)), ("assignment_overdue", len(slow))):
+            # each told to the holder and to its supervisor
+            wait_for(f"{event_type} notices", lambda e=event_type, n=count:
+                     self.told(e) >= 2 * n or (None, f"{self.told(e)} of {2 * n}"))
+        return target
+
+    def told(self, event_type):
+        """How many messages of ``event_type`` notify has sent or queued."""
+        return len(self.api.get("notify", "/notifications", key=self.keys.district,
+                                params={"event_type": event_type, "limit": 1000}))
 
     # -- 4. voters' feedback ------------------------------------------------------
     def feedback(self, item, rating):
@@ -367,6 +414,7 @@ def demo(config, issues, seed):
     console = Console()
     api = require_services(config)
     keys = Keys(config)
+    movable = _movable_clock(config, api, console)
     month = Month(config, api, keys, seed, console)
     started = time.monotonic()
     items = []
@@ -423,15 +471,51 @@ def demo(config, issues, seed):
         run_all(progress, "voters give feedback", month.feedback,
                 list(zip(rated, ratings, strict=False)), pool)
 
+        time_task = progress.add_task("time passes: reminders, 督办, escalations", total=1)
+        moved_to = month.let_time_pass() if movable else None
+        progress.advance(time_task)
+
     elapsed = time.monotonic() - started
     print_run(console, month, issues, elapsed)
+    print_time(console, month, moved_to, movable)
     when = month_now(config)
     ledger = api.get("routing", "/ledger", key=keys.district,
                      params={"month": when.strftime("%Y-%m")})
     print_ledger(console, month, ledger)
 
 
+def _movable_clock(config, api, console):
+    """Whether the demo may move the services' clock: they and it read one clock file."""
+    try:
+        clock.configure(config)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not config.get("TEST_CLOCK_FILE"):
+        console.print("[yellow]The clock cannot be moved (TEST_CLOCK_FILE is not set), so "
+                      "time will not pass; make run and make demo set it.[/]")
+        return False
+    theirs = api.get("routing", "/health")["clock"]["moved_by_seconds"]
+    if abs(theirs - clock.offset()) > 1:
+        raise click.ClickException(f"the services do not read the clock file "
+                                   f"{config['TEST_CLOCK_FILE']}: start them with make run")
+    return True
+
+
 # ---------------------------------------------------------------------------------
+def print_time(console, month, moved_to, movable):
+    if not movable:
+        return
+    c = month.counts
+    when = f"the clock moved to {moved_to:%Y-%m-%d %H:%M}" if moved_to else "no limit to wait for"
+    console.print(f"  time passes ({when}): {c['left_alone']} issues left alone at village "
+                  f"stations, {c['slow']} assignments not accepted;  reminders (催办) "
+                  f"{month.told('issue_reminded') + month.told('assignment_reminded')}, "
+                  f"supervision notices (督办) "
+                  f"{month.told('issue_overdue') + month.told('assignment_overdue')}, "
+                  f"call-backs (回访) {month.told('callback_requested')}, progress messages "
+                  f"to voters {month.told('issue_progress')}")
+
+
 def print_run(console, month, issues, elapsed):
     c = month.counts
     channels = "  ".join(f"{name} {c[f'channel:{name}']}" for name in CHANNEL_WEIGHTS)
@@ -477,6 +561,8 @@ def print_ledger(console, month, ledger):
                            _table("by status", summary["by_status"], STATUS_NAMES)],
                           padding=(0, 4)))
     console.print(_table("by station", summary["by_station"], stations, label="station"))
+    console.print(f"overdue now {summary['overdue']};  escalated by time (a station let its "
+                  f"limit run out) {summary['escalated_by_time']}")
     console.print(Columns([_table("by category", summary["by_category"], month.categories),
                            _table("by department", summary["by_department"], departments)],
                           padding=(0, 4)))

@@ -154,5 +154,7 @@ P_MEETING = (("refer", 0.75), ("city", 0.08), ("reply", 0.17))
 P_NAMED = 0.35            # of referrals, naming lead and cooperating departments
 P_CITY_REPLY = 0.5
 P_RETURN = 0.12
+P_LEFT_ALONE = 0.08       # of issues at a village station, left there until time escalates them
+P_SLOW = 0.12             # of referrals, not accepted until time reminds and supervises
 P_FEEDBACK = 0.85
 P_RATING = (("satisfied", 0.60), ("basically_satisfied", 0.28), ("unsatisfied", 0.12))

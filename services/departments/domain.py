@@ -1,11 +1,12 @@
-"""Departments' rules: the category map, referrals, and an assignment's lifecycle."""
+"""Departments' rules: the category map, referrals, an assignment's lifecycle, its time
+limits and extensions."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lianxin.errors import NotAllowed
+from lianxin.errors import BadValue, NotAllowed
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,53 @@ def advance(status: str, action: str) -> tuple[str, str]:
                        {"status": [f"is {status}; {action} needs "
                                    f"{' or '.join(sorted(step.from_status))}"]})
     return step.to_status, step.event
+
+
+# Time limits (docs/configuration.md, "Time limits"): an assigned assignment must be
+# accepted (签收) and an accepted one completed (办结) within the rules' working days.
+TIME_LIMITS = {"assigned": "accept", "accepted": "complete"}
+# the event a department's time limit publishes when it reminds (催办) and runs out (督办)
+TIMER_EVENTS = {"reminded": "assignment_reminded", "overdue": "assignment_overdue"}
+EXTENDABLE = "complete"        # the only time limit an extension (延期) moves
+
+
+def time_limit(status: str) -> str | None:
+    """The time limit that runs while an assignment is ``status``, if any."""
+    return TIME_LIMITS.get(status)
+
+
+def supervised(stage: str) -> bool:
+    """Whether the supervisor (the district office) is told of a timer's stage:
+    a reminder goes to the department alone, a limit run out to both."""
+    return stage == "overdue"
+
+
+def check_extension_request(*, status: str, days: int, pending: bool, granted: int,
+                            extensions_max: int, extension_max_days: int) -> None:
+    """May a department ask for ``days`` more working days to complete? ``NotAllowed``
+    when the assignment is not being handled, a request awaits a decision, or the
+    extensions the rules allow are used; ``BadValue`` when ``days`` is too many."""
+    limit = time_limit(status)
+    if limit != EXTENDABLE:
+        raise NotAllowed(f"cannot ask an extension of an assignment that is {status}",
+                         {"status": [f"is {status}; an extension needs accepted"]})
+    if pending:
+        raise NotAllowed("an extension is already awaiting a decision",
+                         {"extension": ["a request is pending"]})
+    if granted >= extensions_max:
+        raise NotAllowed(f"{granted} extension(s) granted, the most the rules allow",
+                         {"extension": [f"at most {extensions_max} may be granted"]})
+    if not 1 <= days <= extension_max_days:
+        raise BadValue(f"days: at most {extension_max_days} working days may be asked",
+                       {"days": [f"must be between 1 and {extension_max_days}"]})
+
+
+def check_extension_decision(*, status: str, pending: bool) -> None:
+    """May the district office grant or refuse? Only a pending request of an
+    assignment still being handled."""
+    if not pending:
+        raise NotAllowed("no extension request awaits a decision",
+                         {"extension": ["no pending request"]})
+    if time_limit(status) != EXTENDABLE:
+        raise NotAllowed(f"cannot extend an assignment that is {status}",
+                         {"status": [f"is {status}; an extension needs accepted"]})

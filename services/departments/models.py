@@ -1,12 +1,16 @@
-"""Departments' tables: assignments and their history."""
+"""Departments' tables: assignments, their history, time limits and extensions."""
 from typing import Any
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text, select
+from sqlalchemy.orm import column_property
 
+from lianxin import timers
 from lianxin.db import UtcDateTime, service_base
 
 # Any: a base made at run time is not a type mypy can check classes against
 Base: Any = service_base()
+
+Timer = timers.add_table(Base, UtcDateTime)
 
 
 class AssignmentRow(Base):
@@ -22,8 +26,14 @@ class AssignmentRow(Base):
     brief = Column(Text)
     description = Column(Text)   # what the voter wrote, as referred
     result = Column(Text)
+    overdue_since = Column(UtcDateTime())   # its time limit ran out and it has not moved since
     created_at = Column(UtcDateTime(), nullable=False)
     updated_at = Column(UtcDateTime(), nullable=False)
+    # the deadline of its running time limit (签收 or 办结), if one runs; read, not stored
+    due_at = column_property(select(Timer.due_at)
+                             .where(Timer.subject_id == id, Timer.state.in_(timers.OPEN))
+                             .order_by(Timer.due_at).limit(1)
+                             .correlate_except(Timer).scalar_subquery())
 
 
 class AssignmentStepRow(Base):
@@ -34,3 +44,17 @@ class AssignmentStepRow(Base):
     status = Column(String(16), nullable=False)
     note = Column(Text)
     occurred_at = Column(UtcDateTime(), nullable=False)
+
+
+class ExtensionRow(Base):
+    """A department's request for more working days to complete (延期), and the
+    district office's decision."""
+    __tablename__ = "extensions"
+    id = Column(Integer, primary_key=True)
+    assignment_id = Column(String(36), ForeignKey("assignments.id"), nullable=False, index=True)
+    days = Column(Integer, nullable=False)
+    reason = Column(Text, nullable=False)
+    status = Column(String(16), nullable=False)   # requested granted refused lapsed
+    requested_at = Column(UtcDateTime(), nullable=False)
+    decided_at = Column(UtcDateTime())
+    decision_note = Column(Text)

@@ -1,6 +1,8 @@
 """Departments' HTTP payloads."""
 from marshmallow import Schema, fields, validate
 
+from lianxin import timers
+
 TEXT = validate.Length(min=1, max=2000)
 ASSIGNMENT_STATUSES = ("assigned", "accepted", "completed", "returned", "closed", "cancelled")
 
@@ -32,10 +34,32 @@ class AssignmentOut(Schema):
     result = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
+    due_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "when its running time limit (签收 or 办结) runs out, if one runs"})
+    overdue_since = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "its time limit ran out then and it has not moved since"})
+
+
+class ExtensionOut(Schema):
+    id = fields.Integer()
+    days = fields.Integer(metadata={"description": "working days asked"})
+    reason = fields.String()
+    status = fields.String(metadata={"description": "requested | granted | refused | lapsed "
+                                                    "(the assignment ended undecided)"})
+    requested_at = fields.AwareDateTime()
+    decided_at = fields.AwareDateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+
+
+class ExtensionStepOut(ExtensionOut):
+    assignment_id = fields.String()
+    due_at = fields.AwareDateTime(metadata={
+        "description": "the deadline to complete after this step"})
 
 
 class AssignmentDetailOut(AssignmentOut):
     steps = fields.List(fields.Nested(StepOut))
+    extensions = fields.List(fields.Nested(ExtensionOut))
 
 
 class AssignmentsQuery(Schema):
@@ -57,3 +81,25 @@ class CompleteIn(Schema):
 
 class AcceptIn(Schema):
     note = fields.String(validate=TEXT)
+
+
+class ExtensionIn(Schema):
+    days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1), metadata={
+        "description": "working days more to complete, at most the rules' extensions.max_days"})
+    reason = fields.String(required=True, validate=TEXT)
+
+
+class DecisionIn(Schema):
+    note = fields.String(validate=TEXT)
+
+
+class DeadlinesQuery(Schema):
+    department = fields.String(validate=validate.Length(min=1, max=32), metadata={
+        "description": "one department's (the district office may ask for any)"})
+    overdue = fields.Boolean(metadata={"description": "only overdue ones, or only the others"})
+
+
+class DeadlineOut(timers.DeadlineOut):
+    assignment_id = fields.String()
+    department = fields.String(metadata={"description": "the department that must act"})
+    limit = fields.String(metadata={"description": "accept (签收) or complete (办结)"})

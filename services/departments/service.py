@@ -1,15 +1,28 @@
-"""Departments service: the category map, assignments and their lifecycle."""
+"""Departments service: the category map, assignments, their lifecycle and time limits."""
+from dataclasses import dataclass
 
+from lianxin import directory, rulesfile, workdays
 from lianxin.config import read_yaml
-from lianxin.consumers import rpc, subscribe
+from lianxin.consumers import every, rpc, subscribe
 from lianxin.db import Database
 from lianxin.endpoints import BaseService
+from lianxin.errors import NotFound, NotYours
 from lianxin.reference import Reference
 from lianxin.web import route
 from services.departments import app, domain, schemas
 from services.departments.models import Base
 
 DEPARTMENT = ("department",)
+DISTRICT = ("district",)
+SUPERVISED = ("department", "district")
+
+
+@dataclass(frozen=True)
+class DepartmentsData:
+    catalog: domain.Catalog
+    rules: rulesfile.RuleSet              # time limits and extensions (RULES_FILE)
+    calendar: workdays.WorkCalendar
+    district_id: str                      # the district office's station: the supervisor (督办)
 
 
 def load_catalog(config):
@@ -20,14 +33,31 @@ def load_catalog(config):
         raise ValueError(f"{path}: {exc}") from None
 
 
+def load_departments_data(config):
+    catalog = load_catalog(config)
+    ladder = directory.from_directory(read_yaml(config["DIRECTORY_FILE"]))
+    rules = rulesfile.read(config["RULES_FILE"], categories=list(ladder.categories),
+                           departments=list(catalog.departments))
+    return DepartmentsData(catalog, rules, workdays.read(config), ladder.district.id)
+
+
 class DepartmentsService(BaseService):
     name = "departments"
     db = Database(Base)
-    catalog = Reference(load_catalog)
+    data = Reference(load_departments_data)
+
+    @property
+    def catalog(self):
+        return self.data.catalog
 
     @subscribe("issue_referred")
     def on_issue_referred(self, payload):
-        self.db.consume("issue_referred", payload, app.create_assignments)
+        self.db.consume("issue_referred", payload, app.create_assignments, data=self.data)
+
+    @every("TIMER_INTERVAL", 30)
+    def fire_timers(self):
+        """Remind departments (催办) and tell the district office (督办) as time limits fall due."""
+        app.sweep(self.db, self.data)
 
     @rpc
     def referrals(self, asks):
@@ -53,10 +83,11 @@ class DepartmentsService(BaseService):
             return app.assignments(session, caller.id, **query)
 
     @route("GET", "/assignments/<assignment_id>", response=schemas.AssignmentDetailOut,
-           auth=DEPARTMENT, summary="One assignment and its history")
+           auth=SUPERVISED, summary="One assignment, its history and its extensions "
+                                    "(a department's own; any for the district office)")
     def assignment(self, request, assignment_id, caller):
         with self.db.reading() as session:
-            return app.detail(session, assignment_id, caller.id)
+            return app.detail(session, assignment_id, _own(caller))
 
     @route("POST", "/assignments/<assignment_id>/accept", body=schemas.AcceptIn,
            response=schemas.AssignmentOut, auth=DEPARTMENT, summary="Take the assignment (签收)")
@@ -79,6 +110,53 @@ class DepartmentsService(BaseService):
     def complete(self, request, assignment_id, caller, body):
         return self._act(assignment_id, "complete", caller, body["result"])
 
+    @route("POST", "/assignments/<assignment_id>/extension", body=schemas.ExtensionIn,
+           response=schemas.ExtensionStepOut, status=201, auth=DEPARTMENT,
+           summary="Ask for more working days to complete (申请延期)")
+    def ask_extension(self, request, assignment_id, caller, body):
+        with self.db.transaction() as unit:
+            return app.ask_extension(unit, assignment_id, caller.id, body["days"],
+                                     body["reason"], data=self.data)
+
+    @route("POST", "/assignments/<assignment_id>/extension/grant", body=schemas.DecisionIn,
+           response=schemas.ExtensionStepOut, auth=DISTRICT,
+           summary="Grant the pending extension: the deadline moves (批准延期)")
+    def grant_extension(self, request, assignment_id, caller, body):
+        return self._decide(assignment_id, True, body.get("note"))
+
+    @route("POST", "/assignments/<assignment_id>/extension/refuse", body=schemas.DecisionIn,
+           response=schemas.ExtensionStepOut, auth=DISTRICT,
+           summary="Refuse the pending extension: the deadline stays (不予延期)")
+    def refuse_extension(self, request, assignment_id, caller, body):
+        return self._decide(assignment_id, False, body.get("note"))
+
+    @route("GET", "/deadlines", query=schemas.DeadlinesQuery,
+           response=schemas.DeadlineOut(many=True), auth=SUPERVISED,
+           summary="Time limits running on assignments, soonest first (a department's own; "
+                   "every department's, or one's, for the district office)")
+    def deadlines(self, request, caller, query):
+        department = _own(caller) or query.get("department")
+        if caller.role == "department" and query.get("department") not in (None, department):
+            raise NotYours.field("department", "a department sees its own time limits only")
+        if department is not None and department not in self.catalog.departments:
+            raise NotFound.field("department", f"unknown department {department!r}")
+        with self.db.reading() as session:
+            return app.deadlines(session, department and [department], query.get("overdue"))
+
     def _act(self, assignment_id, action, caller, note):
         with self.db.transaction() as unit:
-            return app.act(unit, assignment_id, action, caller.id, note)
+            return app.act(unit, assignment_id, action, caller.id, note, data=self.data)
+
+    def _decide(self, assignment_id, grant, note):
+        with self.db.transaction() as unit:
+            return app.decide_extension(unit, assignment_id, grant, note, data=self.data)
+
+
+def _own(caller):
+    """A department acts on its own assignments only; the district office on any (None)."""
+    if caller.role != "department":
+        return None
+    if not caller.id:
+        raise NotYours("this department key names no department",
+                       {"Authorization": ["a department key needs an id"]})
+    return caller.id

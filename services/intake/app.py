@@ -79,16 +79,20 @@ def project(unit, event, *, event_type):
         row.status, row.tier = event["status"], event["tier"]
         row.current_station_id = event["station_id"]
         row.department = event["department"]
-        if event_type == "issue_reopened":   # a new handling: its own feedback awaited
-            row.feedback_pending = False
+        if event_type in ("issue_reopened", "issue_closed"):
+            row.feedback_pending = False   # reopened: a new handling; closed: reopen window
+        row.closed_at = event["occurred_at"] if event_type == "issue_closed" else None
 
 
-def give_feedback(unit, issue_id, feedback, caller=None):
+def give_feedback(unit, issue_id, feedback, caller=None, reopen_until=None):
     """The voter's rating of a handling, given with the receipt's access code, or
-    taken by phone (回访) by a station that took or holds the issue."""
+    taken by phone (回访) by a station that took or holds the issue; after it is closed,
+    "unsatisfied" until ``reopen_until(row)`` reopens it."""
     row = load(unit.session, issue_id, lock=True)
     taken_by = check_access(row, caller, feedback.get("access_code"))
-    domain.check_feedback(row.status, row.feedback_pending)
+    window_ends = reopen_until(row) if reopen_until and row.closed_at else None
+    domain.check_feedback(row.status, row.feedback_pending, feedback["rating"], window_ends,
+                          unit.now)
     row.feedback_pending = True
     unit.session.add(FeedbackRow(issue_id=row.id, rating=feedback["rating"], taken_by=taken_by,
                                  comment=feedback.get("comment"), given_at=unit.now))

@@ -38,8 +38,22 @@ def tracking_no(prefix: str, submitted_at: datetime, sequence: int) -> str:
     return f"{prefix}{submitted_at:%Y%m}{sequence:06d}"
 
 
-def check_feedback(status: str, feedback_pending: bool) -> None:
-    """Feedback is taken once per handling, and only when the issue is handled."""
+def check_feedback(status: str, feedback_pending: bool, rating: str = "satisfied",
+                   reopen_until: datetime | None = None, now: datetime | None = None) -> None:
+    """Feedback is taken once per handling, when the issue is handled; after it is
+    closed the voter may still say "unsatisfied", and reopen it, until the window ends."""
+    if status == "closed" and reopen_until is not None and now is not None:
+        if feedback_pending:
+            raise NotAllowed("feedback after closing has already been given",
+                             {"status": ["feedback already given; awaiting reopening"]})
+        if rating != "unsatisfied":
+            raise NotAllowed("a closed issue takes only an unsatisfied rating, which reopens it",
+                             {"rating": ["the issue is closed: only unsatisfied reopens it"]})
+        if now >= reopen_until:
+            raise NotAllowed("the window to reopen this issue has ended",
+                             {"status": [f"closed; it could be reopened until "
+                                         f"{reopen_until.isoformat()}"]})
+        return
     if status != "handled":
         raise NotAllowed(f"feedback is taken when an issue is handled; it is {status}",
                        {"status": [f"is {status}; feedback needs handled"]})
@@ -60,6 +74,8 @@ VOTER_STEPS: dict[str, bool] = {
     "issue_referred": False, "issue_forwarded": False, "issue_resolved": True,
     "issue_closed": False, "issue_reopened": False, "assignment_accepted": False,
     "assignment_progressed": True, "feedback_received": True,
+    # time: the voter is told how an open issue stands, and of a department's new deadline
+    "issue_progress": True, "extension_granted": True,
 }
 ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"   # no 0/O, 1/I
 ACCESS_CODE_LENGTH = 8                                       # 32**8: about 10**12 codes

@@ -37,6 +37,7 @@ class IssueRow(Base):
     department = Column(String(32))
     version = Column(Integer, nullable=False, default=0)
     feedback_pending = Column(Boolean, nullable=False, default=False)
+    closed_at = Column(UtcDateTime())   # the voter may reopen it for a while after
     # the voter's receipt: tracking number and access code; only the code's digest is kept
     access_code_digest = Column(String(64))
     # an open issue of the same village, category and phone submitted shortly before

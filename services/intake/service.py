@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from lianxin import directory
+from lianxin import directory, rulesfile
 from lianxin.consumers import rpc, subscribe
 from lianxin.db import Database
 from lianxin.endpoints import BaseService
@@ -21,7 +21,7 @@ class IntakeData:
     """What intake reads at start: the directory and start rules (to check and place a
     submission on its own), and how receipts are numbered."""
     ladder: directory.Ladder
-    rules: directory.Rules
+    rules: rulesfile.RuleSet
     tracking_prefix: str
     timezone: ZoneInfo
     duplicate_window: timedelta
@@ -44,7 +44,7 @@ class IntakeService(BaseService):
         placement = directory.locate(
             village_code=body["village_code"], station_id=body.get("station_id"),
             representative_id=body.get("representative_id"), category=body["category"],
-            grid_id=body.get("grid_id"), ladder=self.data.ladder, rules=self.data.rules)
+            grid_id=body.get("grid_id"), ladder=self.data.ladder, rules=self.data.rules.start)
         app.check_placement(placement)
         with self.db.transaction() as unit:
             return app.submit(unit, body, placement, self.data)
@@ -70,8 +70,13 @@ class IntakeService(BaseService):
                    "key for feedback taken by phone)")
     def feedback(self, request, issue_id, body, caller):
         with self.db.transaction() as unit:
-            app.give_feedback(unit, issue_id, body, caller)
+            app.give_feedback(unit, issue_id, body, caller, reopen_until=self.reopen_until)
             return app.view(unit.session, issue_id, caller, body.get("access_code"))
+
+    def reopen_until(self, row):
+        """The end of the window in which the voter may still reopen a closed issue."""
+        days = self.data.rules.limits.days("reopen", category=row.category)
+        return self.calendar.add_working_days(row.closed_at, days).at
 
     @rpc
     def contact(self, kind, id):
@@ -132,3 +137,39 @@ class IntakeService(BaseService):
     @subscribe("assignment_completed")
     def on_assignment_completed(self, payload):
         self.project("assignment_completed", payload)
+
+    @subscribe("issue_reminded")
+    def on_issue_reminded(self, payload):
+        self.project("issue_reminded", payload)
+
+    @subscribe("issue_overdue")
+    def on_issue_overdue(self, payload):
+        self.project("issue_overdue", payload)
+
+    @subscribe("callback_requested")
+    def on_callback_requested(self, payload):
+        self.project("callback_requested", payload)
+
+    @subscribe("issue_progress")
+    def on_issue_progress(self, payload):
+        self.project("issue_progress", payload)
+
+    @subscribe("assignment_reminded")
+    def on_assignment_reminded(self, payload):
+        self.project("assignment_reminded", payload)
+
+    @subscribe("assignment_overdue")
+    def on_assignment_overdue(self, payload):
+        self.project("assignment_overdue", payload)
+
+    @subscribe("extension_requested")
+    def on_extension_requested(self, payload):
+        self.project("extension_requested", payload)
+
+    @subscribe("extension_granted")
+    def on_extension_granted(self, payload):
+        self.project("extension_granted", payload)
+
+    @subscribe("extension_refused")
+    def on_extension_refused(self, payload):
+        self.project("extension_refused", payload)

@@ -11,11 +11,12 @@ log = logging.getLogger(__name__)
 SUBJECT = "连心桥 · 人大代表联系群众"
 
 
-def queue_messages(unit, event, *, event_type, templates, department_names, default_channel):
+def queue_messages(unit, event, *, event_type, templates, department_names, default_channel,
+                   zone=None):
     """One notification per recipient the templates name for this event, claimed
     ('sending') for the worker that queued it to send straight after commit."""
     rows = []
-    for message in domain.messages(event_type, event, templates, department_names):
+    for message in domain.messages(event_type, event, templates, department_names, zone):
         preference = unit.session.get(Preference, (message.recipient_kind, message.recipient_id))
         rows.append(NotificationRow(
             issue_id=str(event["issue_id"]), event_id=str(event["event_id"]),
@@ -99,8 +100,8 @@ def release_stuck(unit, older_than):
 
 
 def check_kind(kind):
-    if kind not in domain.RECIPIENT_FIELDS:
-        raise BadValue.field("kind", f"must be one of {', '.join(domain.RECIPIENT_FIELDS)}")
+    if kind not in domain.RECIPIENT_KINDS:
+        raise BadValue.field("kind", f"must be one of {', '.join(domain.RECIPIENT_KINDS)}")
 
 
 def check_reachable(kind, recipient_id, channel, details):

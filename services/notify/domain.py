@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from string import Formatter
 from typing import Any
 
 RECIPIENT_FIELDS = {"voter": "issue_id", "station": "station_id",
-                    "representative": "representative_id", "department": "department"}
+                    "representative": "representative_id", "department": "department",
+                    "supervisor": "supervisor_id"}
+# a supervisor (督办) is a station: reached, and choosing its channel, as a station
+ADDRESSED_AS = {"supervisor": "station"}
+RECIPIENT_KINDS = tuple(k for k in RECIPIENT_FIELDS if k not in ADDRESSED_AS)
 CHANNELS = ("log", "smtp", "webhook")
 ADDRESS_FIELD: dict[str, str | None] = {"log": None, "smtp": "email", "webhook": "webhook"}
 
@@ -30,12 +34,21 @@ def render(template: str, context: Mapping[str, Any]) -> str:
     return Formatter().vformat(template, (), _Blank(context)).strip()
 
 
+def last_day(due_at: datetime | str, zone: tzinfo | None) -> str:
+    """The last day of a time limit that ends at ``due_at`` (midnight after it)."""
+    moment = datetime.fromisoformat(due_at) if isinstance(due_at, str) else due_at
+    return f"{(moment.astimezone(zone) - timedelta(microseconds=1)):%Y-%m-%d}"
+
+
 def messages(event_type: str, event: Mapping[str, Any], templates: Mapping[str, Any],
-             department_names: Mapping[Any, str] | None = None) -> list[Message]:
+             department_names: Mapping[Any, str] | None = None,
+             zone: tzinfo | None = None) -> list[Message]:
     """Everyone ``templates`` names for ``event_type``, with their rendered message."""
     names = templates.get("names", {})
     department = event.get("department")
     context = {**{k: v for k, v in event.items() if v is not None},
+               "limit_name": names.get("limit", {}).get(event.get("limit"), event.get("limit")),
+               "due_date": last_day(event["due_at"], zone) if event.get("due_at") else "",
                "department_name": (department_names or {}).get(department, department),
                "tier_name": names.get("tier", {}).get(event.get("tier"), event.get("tier")),
                "reason_name": names.get("reason", {}).get(event.get("reason"), event.get("reason")),
@@ -44,7 +57,8 @@ def messages(event_type: str, event: Mapping[str, Any], templates: Mapping[str, 
     for kind, template in (templates.get(event_type) or {}).items():
         recipient = event.get(RECIPIENT_FIELDS[kind])
         if recipient:
-            found.append(Message(kind, str(recipient), render(template, context)))
+            found.append(Message(ADDRESSED_AS.get(kind, kind), str(recipient),
+                                 render(template, context)))
     return found
 
 

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from lianxin.web import ROW_ID_MAX
-from services.notify.domain import CHANNELS, RECIPIENT_FIELDS
+from services.notify.domain import CHANNELS, RECIPIENT_KINDS
 
 NOTIFICATION_STATUSES = ("pending", "sending", "sent", "failed")
 
@@ -36,6 +36,6 @@ class PreferenceIn(Schema):
 
 
 class PreferenceOut(Schema):
-    recipient_kind = fields.String(validate=validate.OneOf(tuple(RECIPIENT_FIELDS)))
+    recipient_kind = fields.String(validate=validate.OneOf(RECIPIENT_KINDS))
     recipient_id = fields.String()
     channel = fields.String()

@@ -1,5 +1,6 @@
 """Notify service: tells voters, stations, representatives and departments of each step."""
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
@@ -26,6 +27,7 @@ def load_settings(config):
             "channels": channels.from_config(notify),
             "department_names": {d["code"]: d["name"] for d in departments},
             "default_channel": notify["default_channel"],
+            "zone": ZoneInfo(config["TIMEZONE"]),
             "max_attempts": int(notify["max_attempts"]),
             "stuck_after": timedelta(seconds=float(notify.get("stuck_after", 60)))}
 
@@ -78,7 +80,8 @@ class NotifyService(BaseService):
         queued = self.db.consume(event_type, payload, app.queue_messages, event_type=event_type,
                                  templates=self.settings["templates"],
                                  department_names=self.settings["department_names"],
-                                 default_channel=self.settings["default_channel"])
+                                 default_channel=self.settings["default_channel"],
+                                 zone=self.settings["zone"])
         self.deliver(queued or [])
 
     @subscribe("issue_submitted")
@@ -116,3 +119,39 @@ class NotifyService(BaseService):
     @subscribe("assignment_created")
     def on_assignment_created(self, payload):
         self.notify("assignment_created", payload)
+
+    @subscribe("issue_reminded")
+    def on_issue_reminded(self, payload):
+        self.notify("issue_reminded", payload)
+
+    @subscribe("issue_overdue")
+    def on_issue_overdue(self, payload):
+        self.notify("issue_overdue", payload)
+
+    @subscribe("callback_requested")
+    def on_callback_requested(self, payload):
+        self.notify("callback_requested", payload)
+
+    @subscribe("issue_progress")
+    def on_issue_progress(self, payload):
+        self.notify("issue_progress", payload)
+
+    @subscribe("assignment_reminded")
+    def on_assignment_reminded(self, payload):
+        self.notify("assignment_reminded", payload)
+
+    @subscribe("assignment_overdue")
+    def on_assignment_overdue(self, payload):
+        self.notify("assignment_overdue", payload)
+
+    @subscribe("extension_requested")
+    def on_extension_requested(self, payload):
+        self.notify("extension_requested", payload)
+
+    @subscribe("extension_granted")
+    def on_extension_granted(self, payload):
+        self.notify("extension_granted", payload)
+
+    @subscribe("extension_refused")
+    def on_extension_refused(self, payload):
+        self.notify("extension_refused", payload)

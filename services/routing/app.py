@@ -1,13 +1,13 @@
 """Routing's use cases: each takes a unit of work and plain values, applies the rules."""
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from lianxin import directory
+from lianxin import directory, timers
 from lianxin.db import load_one
-from lianxin.errors import BadValue, NotFound, NotYours, Refused
+from lianxin.errors import BadValue, NotAllowed, NotFound, NotYours, Refused
 from services.routing import domain
-from services.routing.models import IssueRow, MeetingRow, StepRow
+from services.routing.models import IssueRow, MeetingRow, StepRow, Timer
 
 ISSUE_FIELDS = ("id", "tracking_no", "status", "tier", "station_id", "category", "title",
                 "village_code", "channel", "representative_id", "department", "version",
@@ -19,11 +19,12 @@ def to_issue(row):
                         cooperating=tuple(row.cooperating or ()))
 
 
-def place_issue(unit, event, *, ladder, rules):
+def place_issue(unit, event, *, data):
     """A submitted issue starts at its station; one solved on the spot is handled at once."""
     station = directory.start_station(category=event["category"],
                                       village_code=event["village_code"],
-                                      station_id=event["station_id"], ladder=ladder, rules=rules)
+                                      station_id=event["station_id"], ladder=data.ladder,
+                                      rules=data.rules.start)
     issue = domain.Issue(id=str(event["issue_id"]), status="open", tier=station.tier,
                          station_id=station.id, category=event["category"],
                          title=event["title"], village_code=event["village_code"],
@@ -35,24 +36,27 @@ def place_issue(unit, event, *, ladder, rules):
                    cooperating=[], **{f: getattr(issue, f) for f in ISSUE_FIELDS})
     unit.session.add(row)
     _record(unit, row, domain.Decision(issue, "issue_routed", {"note": None}))
+    rearm(unit, row, data)
     if event["resolution"]:
-        act_on(unit, row, "resolve", ladder, note=event["resolution"])
+        act_on(unit, row, "resolve", data, note=event["resolution"])
 
 
 def _text(value):
     return None if value is None else str(value)
 
 
-def act(unit, issue_id, action, ladder, caller=None, **params):
+def act(unit, issue_id, action, data, caller=None, **params):
     """Apply ``action`` to the stored issue, checking the caller holds it."""
     row = load(unit.session, issue_id, lock=True)
     if caller is not None:
-        check_holder(caller, row, ladder)
-    return act_on(unit, row, action, ladder, **params)
+        check_holder(caller, row, data.ladder)
+    return act_on(unit, row, action, data, **params)
 
 
-def act_on(unit, row, action, ladder, **params):
-    decision = domain.decide(to_issue(row), action, ladder, **params)
+def act_on(unit, row, action, data, **params):
+    """Take a step: the issue moves, its event is published, and its time limits are
+    those of where it is now."""
+    decision = domain.decide(to_issue(row), action, data.ladder, **params)
     for name in ISSUE_FIELDS:
         setattr(row, name, getattr(decision.issue, name))
     row.cooperating = list(decision.issue.cooperating)
@@ -60,8 +64,79 @@ def act_on(unit, row, action, ladder, **params):
         row.closed_at = unit.now
     elif row.closed_at is not None:
         row.closed_at = None
+    if action == "return":
+        row.returns = (row.returns or 0) + 1
+    row.overdue_since = None
     _record(unit, row, decision)
+    rearm(unit, row, data)
     return row
+
+
+def rearm(unit, row, data):
+    """End the issue's running time limits and start those its new state calls for."""
+    timers.close(unit, Timer, row.id)
+    for limit in domain.time_limits(to_issue(row)):
+        timers.arm(unit, Timer, data.calendar, kind=limit.name, subject_id=row.id,
+                   issue_id=row.id, holder=limit.holder, remind=limit.remind,
+                   days=data.rules.limits.days(limit.name, category=row.category))
+
+
+def fire(unit, timer, stage, *, data):
+    """What a time limit does when its last day begins or it runs out: the holder is
+    reminded (催办); then the holder and its supervisor are told (督办) and a village
+    or town issue goes up a tier by itself; a handled issue's station is asked to call
+    the voter back (回访); the voter is told how an open issue stands."""
+    row = load(unit.session, timer.issue_id, lock=True)
+    issue = to_issue(row)
+    event = domain.TIMER_EVENTS[timer.kind][stage]
+    data_fields = {"limit": timer.kind, "due_at": timer.due_at.isoformat(),
+                   "provisional": timer.provisional,
+                   "supervisor_id": domain.supervisor(issue, data.ladder)}
+    _record(unit, row, domain.Decision(issue, event, data_fields))
+    if stage == "overdue" and timer.kind in domain.STATION_TIERS:
+        row.overdue_since = unit.now
+        if timer.kind in domain.ESCALATES_WHEN_OVERDUE:
+            act_on(unit, row, "escalate", data, reason="overdue", note=domain.OVERDUE_NOTE)
+    if timer.kind == "keep_in_loop":
+        timers.close(unit, Timer, row.id, ["keep_in_loop"])
+        timers.arm(unit, Timer, data.calendar, kind="keep_in_loop", subject_id=row.id,
+                   issue_id=row.id, holder=domain.VOTER, remind=False,
+                   days=data.rules.limits.days("keep_in_loop", category=row.category))
+
+
+def sweep(unit_source, data):
+    """Fire every time limit that is due (``lianxin.timers``)."""
+    with unit_source.transaction() as unit:
+        timers.recompute_provisional(unit, Timer, data.calendar)
+    return timers.fire_due(unit_source, Timer, lambda unit, timer, stage:
+                           fire(unit, timer, stage, data=data))
+
+
+def deadlines(session, holders=None, overdue=None):
+    """Running time limits held by stations, soonest first, with their issue's number."""
+    rows = [t for t in timers.listing(session, Timer, holders, overdue) if t.holder != domain.VOTER]
+    issues = {i.id: i for i in session.execute(select(IssueRow).where(
+        IssueRow.id.in_({t.issue_id for t in rows}))).scalars()} if rows else {}
+    return [{"id": t.id, "limit": t.kind, "issue_id": t.issue_id, "holder": t.holder,
+             "state": t.state, "days": t.days, "started_at": t.started_at,
+             "remind_at": t.remind_at, "due_at": t.due_at, "provisional": t.provisional,
+             "tracking_no": issues[t.issue_id].tracking_no, "title": issues[t.issue_id].title}
+            for t in rows]
+
+
+def refer(unit, issue_id, referral, data, note=None):
+    """The district office hands a returned issue to another department without a
+    meeting, unless it has been returned more often than the rules allow."""
+    row = load(unit.session, issue_id, lock=True)
+    check_reassignable(row, data)
+    return act_on(unit, row, "refer", data, note=note, **referral)
+
+
+def check_reassignable(row, data):
+    if domain.must_go_to_meeting(row.returns or 0, data.rules.returns_max):
+        raise NotAllowed(f"returned {row.returns} times: the district office decides it at a "
+                         "meeting", {"issue_id": [f"returned {row.returns} times, more than the "
+                                                  f"{data.rules.returns_max} the rules allow"]})
 
 
 def _record(unit, row, decision):
@@ -86,20 +161,24 @@ def check_holder(caller, row, ladder):
                         {"issue_id": [f"held by {row.station_id}"]})
 
 
-def on_feedback(unit, event, *, ladder):
+def on_feedback(unit, event, *, data):
     row = load(unit.session, event["issue_id"], lock=True)
     action = domain.feedback_action(event["rating"])
-    act_on(unit, row, action, ladder, rating=event["rating"], note=event["comment"])
+    act_on(unit, row, action, data, rating=event["rating"], note=event["comment"])
 
 
-def on_assignment(unit, event, *, action, ladder):
+def on_assignment(unit, event, *, action, data):
     """A lead assignment completed or returned moves the issue; cooperating ones do not."""
     if not event["lead"]:
         return
     row = load(unit.session, event["issue_id"], lock=True)
     if row.department != event["department"] or row.status != "referred":
         return  # an assignment superseded by a later referral
-    act_on(unit, row, action, ladder, note=event["note"])
+    note = event["note"]
+    if action == "return" and domain.must_go_to_meeting((row.returns or 0) + 1,
+                                                        data.rules.returns_max):
+        note = f"{note or ''}（{domain.TO_MEETING_NOTE}）"
+    act_on(unit, row, action, data, note=note)
 
 
 def referral_asks(session, decisions):
@@ -122,7 +201,7 @@ def checked_referrals(asks, answers):
     return referrals, errors
 
 
-def hold_meeting(unit, meeting, referrals, ladder, refused=None):
+def hold_meeting(unit, meeting, referrals, data, refused=None):
     """Record a month-end meeting and apply every decision, all or none; a refusal
     names every decision that cannot be applied, not only the first."""
     applied, refused = [], dict(refused or {})
@@ -134,7 +213,7 @@ def hold_meeting(unit, meeting, referrals, ladder, refused=None):
             row = load(unit.session, item["issue_id"], lock=True)   # unknown: NotFound
             if item["action"] == "refer":
                 params.update(referrals[index])
-            act_on(unit, row, item["action"], ladder, **params)
+            act_on(unit, row, item["action"], data, **params)
         except Refused as exc:
             refused[index] = exc
             continue
@@ -184,8 +263,14 @@ def station_issues(session, station_id, status=None):
 
 
 def ledger_items(session, start, end):
-    """Every issue on the ledger of the month [start, end)."""
+    """Every issue on the ledger of the month [start, end), with how often time
+    escalated it (a limit run out at a village or town station)."""
     rows = session.execute(select(IssueRow).where(IssueRow.received_at < end).where(
         (IssueRow.closed_at.is_(None)) | (IssueRow.closed_at >= start))
         .order_by(IssueRow.received_at)).scalars().all()
-    return [{c.name: getattr(row, c.name) for c in IssueRow.__table__.columns} for row in rows]
+    by_time = dict(session.execute(
+        select(StepRow.issue_id, func.count()).where(StepRow.reason == "overdue",
+                                                     StepRow.occurred_at < end)
+        .group_by(StepRow.issue_id)).all())
+    return [{**{c.name: getattr(row, c.name) for c in IssueRow.__table__.columns},
+             "overdue_escalations": by_time.get(row.id, 0)} for row in rows]

@@ -55,7 +55,7 @@ TRANSITIONS = {
     "complete": Transition(frozenset({"referred"}), "handled", "issue_resolved"),
     "return": Transition(frozenset({"referred"}), "open", "issue_routed"),
     "close": Transition(frozenset({"handled"}), "closed", "issue_closed"),
-    "reopen": Transition(frozenset({"handled"}), "open", "issue_reopened"),
+    "reopen": Transition(frozenset({"handled", "closed"}), "open", "issue_reopened"),
 }
 
 FEEDBACK_ACTION = {"satisfied": "close", "basically_satisfied": "close", "unsatisfied": "reopen"}
@@ -151,3 +151,53 @@ def is_party(role: str, caller_id: str | None, stations: set[str],
     through it; a department to those referred to it, as lead or cooperating."""
     return role == "district" or (role == "station" and caller_id in stations) or (
         role == "department" and caller_id in departments)
+
+
+# Time limits (docs/configuration.md, "Time limits"): what an issue in each state waits
+# for, and who holds it. An open issue at a station must be resolved or escalated (at
+# the district: put before a meeting); a handled one waits for the voter's rating, then
+# its station calls the voter back (回访); while it is not handled the voter is told
+# how it stands every so often (keep_in_loop, held for the voter).
+STATION_TIERS = ("village", "town", "district")
+ESCALATES_WHEN_OVERDUE = frozenset({"village", "town"})
+VOTER = "voter"
+OVERDUE_NOTE = "超过办理时限，自动上报"
+TO_MEETING_NOTE = "退回次数已达上限，提交主任会议研究"
+# the event each time limit publishes when it reminds and when it runs out
+TIMER_EVENTS = {
+    **{tier: {"reminded": "issue_reminded", "overdue": "issue_overdue"}
+       for tier in STATION_TIERS},
+    "feedback": {"overdue": "callback_requested"},
+    "keep_in_loop": {"overdue": "issue_progress"},
+}
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    holder: str
+    remind: bool = True
+
+
+def time_limits(issue: Issue) -> list[Limit]:
+    """The time limits that run while ``issue`` is as it is now."""
+    if issue.status == "open" and issue.tier in STATION_TIERS:
+        return [Limit(issue.tier, issue.station_id), Limit("keep_in_loop", VOTER, False)]
+    if issue.status in ("referred", "forwarded"):
+        return [Limit("keep_in_loop", VOTER, False)]
+    if issue.status == "handled":
+        return [Limit("feedback", issue.station_id, False)]
+    return []
+
+
+def supervisor(issue: Issue, ladder: Ladder) -> str:
+    """Who is told when the holder lets a time limit run out: the station a tier up,
+    or the district office for the district itself."""
+    station = ladder.stations[issue.station_id]
+    return station.parent_id or station.id
+
+
+def must_go_to_meeting(returns: int, returns_max: int) -> bool:
+    """Returned more often than the rules allow: no more reassigning between
+    departments; the district office decides it at a meeting."""
+    return returns > returns_max

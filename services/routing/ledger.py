@@ -25,14 +25,18 @@ def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
 
 
 def summarize(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Counts of the items by each ledger dimension, plus the total."""
+    """Counts of the items by each ledger dimension, the total, how many are overdue
+    now, and how many time escalated (a station let a limit run out)."""
     counts = {f"by_{d.removesuffix('_id')}": Counter(i[d] or "-" for i in items)
               for d in DIMENSIONS}
-    return {"total": len(items), **{k: dict(sorted(v.items())) for k, v in counts.items()}}
+    return {"total": len(items), **{k: dict(sorted(v.items())) for k, v in counts.items()},
+            "overdue": sum(1 for i in items if i.get("overdue_since")),
+            "escalated_by_time": sum(1 for i in items if i.get("overdue_escalations"))}
 
 
 CSV_FIELDS = ("tracking_no", "id", "status", "tier", "station_id", "category", "department",
-              "title", "received_at", "closed_at")
+              "title", "received_at", "closed_at", "overdue_since", "overdue_escalations",
+              "returns")
 
 
 def to_csv(items: Iterable[Mapping[str, Any]]) -> str:

@@ -3,6 +3,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Text
 
+from lianxin import timers
 from lianxin.db import UtcDateTime, service_base
 
 # Any: a base made at run time is not a type mypy can check classes against
@@ -26,8 +27,13 @@ class IssueRow(Base):
     department = Column(String(32))
     cooperating = Column(JSON, nullable=False, default=list)
     version = Column(Integer, nullable=False)
+    returns = Column(Integer, nullable=False, default=0, server_default="0")   # 退回 so far
+    overdue_since = Column(UtcDateTime())   # its time limit ran out and it has not moved since
     received_at = Column(UtcDateTime(), nullable=False, index=True)
     closed_at = Column(UtcDateTime())
+
+
+Timer = timers.add_table(Base, UtcDateTime)
 
 
 class StepRow(Base):

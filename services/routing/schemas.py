@@ -1,6 +1,7 @@
 """Routing's HTTP and RPC payloads."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from lianxin import timers
 from lianxin.contracts import ESCALATION_REASONS, ISSUE_STATUSES
 from services.routing.domain import MEETING_ACTIONS
 
@@ -33,8 +34,16 @@ class IssueOut(Schema):
     department = fields.String(allow_none=True)
     cooperating = fields.List(fields.String())
     version = fields.Integer()
+    returns = fields.Integer(metadata={"description": "times departments returned it (退回)"})
+    overdue_since = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "when its time limit ran out, while it has not moved since"})
     received_at = fields.AwareDateTime()
     closed_at = fields.AwareDateTime(allow_none=True)
+
+
+class LedgerItemOut(IssueOut):
+    overdue_escalations = fields.Integer(metadata={
+        "description": "times time escalated it: a station let its limit run out"})
 
 
 class StepOut(Schema):
@@ -63,7 +72,9 @@ class ResolveIn(Schema):
 
 
 class EscalateIn(Schema):
-    reason = fields.String(required=True, validate=validate.OneOf(ESCALATION_REASONS))
+    # "overdue" is the reason of the escalations time makes, not a station's
+    reason = fields.String(required=True, validate=validate.OneOf(
+        [r for r in ESCALATION_REASONS if r != "overdue"]))
     note = fields.String(required=True, validate=TEXT)
 
 
@@ -85,6 +96,26 @@ class DecisionIn(Schema):
             raise ValidationError("a reply or forward needs a note", "note")
         if data["action"] != "refer" and (data.get("department") or data.get("cooperating")):
             raise ValidationError("only a referral names departments", "department")
+
+
+class ReferIn(Schema):
+    department = fields.String(validate=CODE, metadata={
+        "description": "the lead; by default the category's department"})
+    cooperating = fields.List(fields.String(validate=CODE), validate=validate.Length(max=10),
+                              load_default=list)
+    note = fields.String(validate=TEXT)
+
+
+class DeadlinesQuery(Schema):
+    station_id = fields.String(validate=validate.Length(min=1, max=64), metadata={
+        "description": "one station's (the district office may ask for any)"})
+    overdue = fields.Boolean(metadata={"description": "only overdue ones, or only the others"})
+
+
+class DeadlineOut(timers.DeadlineOut):
+    limit = fields.String(metadata={"description": "the rules' time limit: village, town, "
+                                                   "district or feedback (回访)"})
+    holder = fields.String(metadata={"description": "the station that must act"})
 
 
 class MeetingIn(Schema):
@@ -114,4 +145,4 @@ class LedgerQuery(Schema):
 class LedgerOut(Schema):
     month = fields.String()
     summary = fields.Dict()
-    items = fields.List(fields.Nested(IssueOut))
+    items = fields.List(fields.Nested(LedgerItemOut))

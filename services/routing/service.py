@@ -3,8 +3,8 @@ from dataclasses import dataclass
 
 from nameko.rpc import RpcProxy
 
-from lianxin import directory
-from lianxin.consumers import rpc, subscribe
+from lianxin import directory, rulesfile, workdays
+from lianxin.consumers import every, rpc, subscribe
 from lianxin.db import Database
 from lianxin.endpoints import BaseService
 from lianxin.reference import Reference
@@ -19,12 +19,13 @@ ISSUE_HOLDERS = ("station", "district")
 @dataclass(frozen=True)
 class RoutingData:
     ladder: directory.Ladder
-    rules: directory.Rules
+    rules: rulesfile.RuleSet
     timezone: str
+    calendar: workdays.WorkCalendar
 
 
 def load_routing_data(config):
-    return RoutingData(*directory.read(config), config["TIMEZONE"])
+    return RoutingData(*directory.read(config), config["TIMEZONE"], workdays.read(config))
 
 
 class RoutingService(BaseService):
@@ -40,22 +41,27 @@ class RoutingService(BaseService):
     # events -------------------------------------------------------------------
     @subscribe("issue_submitted")
     def on_issue_submitted(self, payload):
-        self.db.consume("issue_submitted", payload, app.place_issue, ladder=self.ladder,
-                        rules=self.data.rules)
+        self.db.consume("issue_submitted", payload, app.place_issue, data=self.data)
 
     @subscribe("feedback_received")
     def on_feedback_received(self, payload):
-        self.db.consume("feedback_received", payload, app.on_feedback, ladder=self.ladder)
+        self.db.consume("feedback_received", payload, app.on_feedback, data=self.data)
 
     @subscribe("assignment_completed")
     def on_assignment_completed(self, payload):
         self.db.consume("assignment_completed", payload, app.on_assignment,
-                        action="complete", ladder=self.ladder)
+                        action="complete", data=self.data)
 
     @subscribe("assignment_returned")
     def on_assignment_returned(self, payload):
         self.db.consume("assignment_returned", payload, app.on_assignment,
-                        action="return", ladder=self.ladder)
+                        action="return", data=self.data)
+
+    # time -----------------------------------------------------------------------
+    @every("TIMER_INTERVAL", 30)
+    def fire_timers(self):
+        """Remind, supervise, escalate and keep voters in the loop as time limits fall due."""
+        app.sweep(self.db, self.data)
 
     # rpc ----------------------------------------------------------------------
     @rpc
@@ -81,20 +87,20 @@ class RoutingService(BaseService):
            response=schemas.IssueOut, auth=ISSUE_HOLDERS, summary="Resolve at this station")
     def resolve(self, request, issue_id, caller, body):
         with self.db.transaction() as unit:
-            return app.act(unit, issue_id, "resolve", self.ladder, caller,
+            return app.act(unit, issue_id, "resolve", self.data, caller,
                            note=body["resolution"])
 
     @route("POST", "/issues/<issue_id>/escalate", body=schemas.EscalateIn,
            response=schemas.IssueOut, auth=ISSUE_HOLDERS, summary="Escalate one tier up")
     def escalate(self, request, issue_id, caller, body):
         with self.db.transaction() as unit:
-            return app.act(unit, issue_id, "escalate", self.ladder, caller, **body)
+            return app.act(unit, issue_id, "escalate", self.data, caller, **body)
 
     @route("POST", "/issues/<issue_id>/city-reply", body=schemas.CityReplyIn,
            response=schemas.IssueOut, auth=("district",), summary="Record the city's reply")
     def city_reply(self, request, issue_id, caller, body):
         with self.db.transaction() as unit:
-            return app.act(unit, issue_id, "city_reply", self.ladder, note=body["reply"])
+            return app.act(unit, issue_id, "city_reply", self.data, note=body["reply"])
 
     @route("GET", "/issues/<issue_id>/route", response=schemas.RouteOut,
            auth=("district", "station", "department"), summary="Where an issue is and has been")
@@ -112,7 +118,33 @@ class RoutingService(BaseService):
         answers = call(self.departments.referrals, list(asks.values())) if asks else []
         referrals, refused = app.checked_referrals(asks, answers)
         with self.db.transaction() as unit:
-            return app.hold_meeting(unit, body, referrals, self.ladder, refused)
+            return app.hold_meeting(unit, body, referrals, self.data, refused)
+
+    @route("POST", "/issues/<issue_id>/refer", body=schemas.ReferIn, response=schemas.IssueOut,
+           auth=("district",), summary="Hand a returned issue to a department (重新交办)")
+    def refer(self, request, issue_id, caller, body):
+        with self.db.reading() as session:
+            row = app.load(session, issue_id)
+            app.check_reassignable(row, self.data)
+            asks = app.referral_asks(session, [{**body, "issue_id": issue_id,
+                                                "action": "refer"}])
+        [answer] = call(self.departments.referrals, list(asks.values()))
+        referrals, refused = app.checked_referrals(asks, [answer])
+        if refused:
+            raise refused[0]
+        with self.db.transaction() as unit:
+            return app.refer(unit, issue_id, referrals[0], self.data, body.get("note"))
+
+    @route("GET", "/deadlines", query=schemas.DeadlinesQuery,
+           response=schemas.DeadlineOut(many=True), auth=ISSUE_HOLDERS,
+           summary="Time limits running at a station, or every station's, soonest first")
+    def deadlines(self, request, caller, query):
+        station_id = query.get("station_id")
+        if station_id is not None or caller.role == "station":
+            app.check_station_access(caller, station_id or caller.id, self.ladder)
+        holders = [station_id or caller.id] if station_id or caller.role == "station" else None
+        with self.db.reading() as session:
+            return app.deadlines(session, holders, query.get("overdue"))
 
     @route("GET", "/ledger", query=schemas.LedgerQuery, response=schemas.LedgerOut,
            auth=("district",), also=("text/csv",),

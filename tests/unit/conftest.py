@@ -10,11 +10,11 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from lianxin import contracts
+from lianxin import contracts, rulesfile
 from lianxin import directory as ladders
 from lianxin.config import read_yaml
 from lianxin.db import Unit, migrate
-from lianxin.directory import Rules
+from lianxin.workdays import WorkCalendar
 from services.routing.domain import Issue
 
 
@@ -29,8 +29,22 @@ def ladder(directory):
 
 
 @pytest.fixture(scope="session")
-def rules():
-    return Rules.from_file(read_yaml("data/rules.yml"))
+def ruleset(directory):
+    """The shipped rules file, checked against the sample directory."""
+    return rulesfile.read("data/rules.yml", categories=[c["code"] for c in directory["categories"]],
+                          departments=[d["code"] for d in directory["departments"]])
+
+
+@pytest.fixture(scope="session")
+def rules(ruleset):
+    """Where issues start."""
+    return ruleset.start
+
+
+@pytest.fixture(scope="session")
+def routing_data(ladder, ruleset):
+    from services.routing.service import RoutingData
+    return RoutingData(ladder, ruleset, "Asia/Shanghai", WorkCalendar())
 
 
 VILLAGE = "610902101002"          # 白庙村, 关庙镇
@@ -60,6 +74,7 @@ class Store:
         self.outbox = base.metadata.tables["outbox"]
         self.service = service
         self.now = NOW
+        self.published = []     # every event committed, oldest first
 
     @contextmanager
     def unit(self, now=None):
@@ -69,9 +84,15 @@ class Store:
             try:
                 yield unit
                 session.commit()
+                self.published.extend(unit.published)
             except BaseException:
                 session.rollback()
                 raise
+
+    transaction = unit      # what lianxin.timers sweeps in, as Database.transaction
+
+    def note_sweep(self, began, fired):
+        self.swept = (began, fired)
 
     @contextmanager
     def session(self):

@@ -99,7 +99,7 @@ def test_dockerfile_copies_every_path_the_services_read(monkeypatch):
         if line.startswith("COPY "):
             copied.update(source.rstrip("/") for source in line.split()[1:-1])
     config = load_config(monkeypatch, {})
-    files = [value for key, value in config.items() if key.endswith("_FILE")]
+    files = [value for key, value in config.items() if key.endswith("_FILE") and value]
     needed = {"pyproject.toml", "lianxin", "services", "config.yml"}
     needed |= {Path(path).parts[0] for path in files}
     assert needed <= copied

@@ -1,7 +1,8 @@
-"""Departments: the category map, referrals, and an assignment's lifecycle."""
+"""Departments: the category map, referrals, an assignment's lifecycle, its time limits
+and extensions."""
 import pytest
 
-from lianxin.errors import NotAllowed
+from lianxin.errors import BadValue, NotAllowed
 from services.departments import domain
 
 
@@ -53,3 +54,61 @@ def test_steps_out_of_order_are_conflicts(status, action):
     with pytest.raises(NotAllowed) as raised:
         domain.advance(status, action)
     assert raised.value.fields["status"]
+
+
+@pytest.mark.parametrize("status,limit", [
+    ("assigned", "accept"), ("accepted", "complete"), ("completed", None), ("returned", None),
+    ("closed", None), ("cancelled", None),
+])
+def test_an_assigned_assignment_must_be_accepted_and_an_accepted_one_completed(status, limit):
+    assert domain.time_limit(status) == limit
+
+
+def test_only_a_limit_run_out_is_told_to_the_supervisor():
+    assert (domain.supervised("reminded"), domain.supervised("overdue")) == (False, True)
+    assert domain.TIMER_EVENTS == {"reminded": "assignment_reminded",
+                                   "overdue": "assignment_overdue"}
+
+
+ASK = dict(status="accepted", days=5, pending=False, granted=0, extensions_max=1,
+           extension_max_days=15)
+
+
+@pytest.mark.parametrize("days", [1, 15])
+def test_an_accepted_assignment_may_ask_up_to_the_rules_days(days):
+    domain.check_extension_request(**{**ASK, "days": days})
+
+
+@pytest.mark.parametrize("changes,field", [
+    ({"status": "assigned"}, "status"),
+    ({"status": "completed"}, "status"),
+    ({"pending": True}, "extension"),
+    ({"granted": 1}, "extension"),
+    ({"granted": 1, "extensions_max": 2, "pending": True}, "extension"),
+    ({"extensions_max": 0}, "extension"),
+])
+def test_an_extension_is_asked_only_while_completing_one_at_a_time_and_so_many(changes, field):
+    with pytest.raises(NotAllowed) as raised:
+        domain.check_extension_request(**{**ASK, **changes})
+    assert field in raised.value.fields
+
+
+def test_a_second_extension_may_be_asked_when_the_rules_allow_two():
+    domain.check_extension_request(**{**ASK, "granted": 1, "extensions_max": 2})
+
+
+@pytest.mark.parametrize("days", [0, 16])
+def test_more_days_than_the_rules_allow_are_a_bad_value(days):
+    with pytest.raises(BadValue) as raised:
+        domain.check_extension_request(**{**ASK, "days": days})
+    assert "days" in raised.value.fields
+
+
+def test_a_decision_needs_a_pending_request_on_an_assignment_still_handled():
+    domain.check_extension_decision(status="accepted", pending=True)
+    with pytest.raises(NotAllowed) as raised:
+        domain.check_extension_decision(status="accepted", pending=False)
+    assert "extension" in raised.value.fields
+    with pytest.raises(NotAllowed) as raised:
+        domain.check_extension_decision(status="completed", pending=True)
+    assert "status" in raised.value.fields

@@ -1,20 +1,37 @@
-"""Departments' use cases on an in-memory database: assignments and their lifecycle."""
+"""Departments' use cases on an in-memory database: assignments, their lifecycle, their
+time limits (签收, 办结) and extensions (延期)."""
 import uuid
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
-from lianxin.errors import NotAllowed, NotFound
-from services.departments import app
-from services.departments.models import Base
+from lianxin.errors import BadValue, NotAllowed, NotFound
+from lianxin.workdays import WorkCalendar
+from services.departments import app, domain
+from services.departments.models import AssignmentRow, Base, Timer
+from services.departments.service import DepartmentsData
 from tests.unit.conftest import DISTRICT_STATION, NOW, an_event, migration_diff
 
 ISSUE = uuid.UUID("3f2b8c1e-6a4d-4b7e-9c0f-2d1e5a6b7c8d")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(scope="module")
+def data(directory, ruleset):
+    """The sample directory's departments, the shipped rules (accept 2, complete 15
+    working days; one extension of at most 15 days), China's calendar."""
+    return DepartmentsData(domain.Catalog.from_directory(directory), ruleset, WorkCalendar(),
+                           DISTRICT_STATION)
 
 
 @pytest.fixture
-def db(unit_of):
-    return unit_of(Base, "departments")
+def db(unit_of, data):
+    store = unit_of(Base, "departments")
+    store.data = data
+    return store
 
 
 def refer(db, issue_id=ISSUE, department="jtj", cooperating=("czj",), now=None):
@@ -24,7 +41,7 @@ def refer(db, issue_id=ISSUE, department="jtj", cooperating=("czj",), now=None):
                      department=department, category="roads", cooperating=list(cooperating),
                      note="请牵头办理")
     with db.unit(now) as unit:
-        app.create_assignments(unit, event)
+        app.create_assignments(unit, event, data=db.data)
     return unit.published
 
 
@@ -33,9 +50,9 @@ def listed(db, department, **filters):
         return app.assignments(session, department, **filters)
 
 
-def act(db, assignment_id, action, department="jtj", note=None):
-    with db.unit() as unit:
-        row = app.act(unit, assignment_id, action, department, note)
+def act(db, assignment_id, action, department="jtj", note=None, now=None):
+    with db.unit(now) as unit:
+        row = app.act(unit, assignment_id, action, department, note, data=db.data)
     return row, unit.published
 
 
@@ -168,3 +185,302 @@ def test_a_cooperating_assignment_completed_before_the_lead_stays_completed(db, 
     act(db, lead, "accept")
     act(db, lead, "complete", note="已修复")
     assert [row.status for row in listed(db, "czj")] == ["completed"]
+
+
+# time limits (docs/configuration.md, "Time limits") ------------------------------------
+
+MONDAY = datetime(2026, 9, 28, 9, 0, tzinfo=SHANGHAI)      # National Day week ahead
+
+
+def timers_of(db, assignment_id, open_only=True):
+    """The assignment's timers by time limit (its open ones, unless ``open_only`` is False)."""
+    query = select(Timer).where(Timer.subject_id == assignment_id).order_by(Timer.id)
+    if open_only:
+        query = query.where(Timer.state.in_(("pending", "reminded", "overdue")))
+    with db.session() as session:
+        return {t.kind: t for t in session.execute(query).scalars()}
+
+
+def sweep(db, at):
+    """One sweep at ``at``: the events it published."""
+    db.now, seen = at, len(db.published)
+    app.sweep(db, db.data)
+    return db.published[seen:]
+
+
+def assignment(db, assignment_id):
+    with db.session() as session:
+        return session.get(AssignmentRow, assignment_id)
+
+
+def ask(db, assignment_id, days=5, department="jtj", reason="需协调资金", now=None):
+    with db.unit(now) as unit:
+        answer = app.ask_extension(unit, assignment_id, department, days, reason, data=db.data)
+    return answer, unit.published
+
+
+def decide(db, assignment_id, grant, note=None, now=None):
+    with db.unit(now) as unit:
+        answer = app.decide_extension(unit, assignment_id, grant, note, data=db.data)
+    return answer, unit.published
+
+
+def test_each_new_assignment_must_be_accepted_in_two_working_days(db):
+    refer(db, now=MONDAY)
+    for department in ("jtj", "czj"):
+        [row] = listed(db, department)
+        [(limit, timer)] = timers_of(db, row.id).items()
+        assert (limit, timer.holder, timer.issue_id, timer.days, timer.state) == \
+            ("accept", department, str(ISSUE), 2, "pending")
+        # 29 and 30 September; 1 October is National Day
+        assert timer.due_at == datetime(2026, 10, 1, tzinfo=SHANGHAI)
+        assert timer.remind_at == datetime(2026, 9, 30, tzinfo=SHANGHAI)
+        assert row.due_at == timer.due_at and row.overdue_since is None
+
+
+def test_accepting_ends_the_time_to_accept_and_starts_the_time_to_complete(db, lead):
+    row, _ = act(db, lead, "accept", now=MONDAY)
+    [accept] = [t for t in timers_of(db, lead, open_only=False).values() if t.kind == "accept"]
+    assert accept.state == "done"
+    [(limit, timer)] = timers_of(db, lead).items()
+    assert (limit, timer.days, timer.holder) == ("complete", 15, "jtj")
+    assert timer.due_at == datetime(2026, 10, 24, tzinfo=SHANGHAI)   # the make-up 10 October counts
+    assert row.due_at == timer.due_at
+
+
+def test_progress_keeps_the_time_to_complete_running(db, lead):
+    act(db, lead, "accept")
+    before = timers_of(db, lead)["complete"]
+    act(db, lead, "progress", note="已勘察", now=NOW + timedelta(days=3))
+    after = timers_of(db, lead)["complete"]
+    assert (after.id, after.due_at, after.started_at) == (before.id, before.due_at, before.started_at)
+
+
+@pytest.mark.parametrize("steps", [("accept", "complete"), ("return",), ("accept", "return")])
+def test_completing_or_returning_ends_the_assignments_time_limits(db, lead, steps):
+    for step in steps:
+        act(db, lead, step, note="x")
+    assert timers_of(db, lead) == {}
+    assert assignment(db, lead).due_at is None
+
+
+@pytest.mark.parametrize("lead_steps", [("accept", "complete"), ("return",)])
+def test_closing_or_cancelling_the_cooperating_assignments_ends_their_time_limits(db, lead,
+                                                                                   lead_steps):
+    [helper] = listed(db, "czj")
+    act(db, helper.id, "accept", department="czj")
+    for step in lead_steps:
+        act(db, lead, step, note="x")
+    assert timers_of(db, helper.id) == {}
+
+
+def test_a_new_referral_ends_the_old_assignments_time_limits(db, lead):
+    refer(db, department="mzj", cooperating=(), now=NOW + timedelta(hours=1))
+    assert timers_of(db, lead) == {}
+    [new] = listed(db, "mzj")
+    assert set(timers_of(db, new.id)) == {"accept"}
+
+
+def test_a_department_is_reminded_then_supervised_once_each(db):
+    refer(db, cooperating=(), now=MONDAY)
+    [row] = listed(db, "jtj")
+    assert sweep(db, datetime(2026, 9, 29, 23, 0, tzinfo=SHANGHAI)) == []
+
+    [reminded] = sweep(db, datetime(2026, 9, 30, 8, 0, tzinfo=SHANGHAI))
+    assert reminded["assignment_id"] == row.id and reminded["department"] == "jtj"
+    assert (reminded["limit"], reminded["supervisor_id"]) == ("accept", None)
+    assert datetime.fromisoformat(reminded["due_at"]) == datetime(2026, 10, 1, tzinfo=SHANGHAI)
+    assert sweep(db, datetime(2026, 9, 30, 9, 0, tzinfo=SHANGHAI)) == []
+    assert assignment(db, row.id).overdue_since is None
+
+    late = datetime(2026, 10, 1, 0, 1, tzinfo=SHANGHAI)
+    [overdue] = sweep(db, late)
+    assert (overdue["limit"], overdue["department"], overdue["supervisor_id"]) == \
+        ("accept", "jtj", DISTRICT_STATION)
+    assert sweep(db, late + timedelta(hours=1)) == []
+    assert db.outbox_types()[-2:] == ["assignment_reminded", "assignment_overdue"]
+    assert assignment(db, row.id).overdue_since == late
+    assert timers_of(db, row.id)["accept"].state == "overdue"
+    with db.session() as session:
+        steps = app.detail(session, row.id, "jtj")["steps"]
+    assert [(s.action, s.status, s.note) for s in steps[-2:]] == \
+        [("reminded", "assigned", "accept"), ("overdue", "assigned", "accept")]
+
+    # accepting late ends the overdue state and starts the time to complete
+    accepted, _ = act(db, row.id, "accept", now=late + timedelta(days=1))
+    assert accepted.overdue_since is None
+    assert {k: t.state for k, t in timers_of(db, row.id).items()} == {"complete": "pending"}
+
+
+def test_a_limit_run_out_before_any_sweep_is_told_overdue_without_a_reminder(db):
+    refer(db, cooperating=(), now=MONDAY)
+    [overdue] = sweep(db, datetime(2026, 10, 2, tzinfo=SHANGHAI))
+    assert overdue["limit"] == "accept" and overdue["supervisor_id"] == DISTRICT_STATION
+    assert db.outbox_types()[-1] == "assignment_overdue"
+
+
+def test_two_sweeps_at_the_same_moment_fire_a_due_timer_once(db):
+    refer(db, cooperating=(), now=MONDAY)
+    at = datetime(2026, 10, 1, 0, 1, tzinfo=SHANGHAI)
+    assert len(sweep(db, at)) == 1
+    assert sweep(db, at) == []
+    assert db.outbox_types().count("assignment_overdue") == 1
+
+
+def test_the_deadlines_list_open_limits_soonest_first_by_department_or_overdue(db):
+    refer(db, cooperating=("czj",), now=MONDAY)
+    refer(db, issue_id=uuid.uuid4(), cooperating=(), now=MONDAY - timedelta(days=7))
+    [older, newer] = listed(db, "jtj")
+    act(db, listed(db, "czj")[0].id, "accept", department="czj", now=MONDAY)
+    sweep(db, datetime(2026, 9, 29, 12, 0, tzinfo=SHANGHAI))   # older's limit ran out
+    with db.session() as session:
+        every = app.deadlines(session)
+        mine = app.deadlines(session, ["jtj"])
+        late = app.deadlines(session, None, overdue=True)
+        on_time = app.deadlines(session, ["jtj"], overdue=False)
+    assert [(d["assignment_id"], d["limit"], d["department"]) for d in every] == \
+        [(older.id, "accept", "jtj"), (newer.id, "accept", "jtj"),
+         (listed(db, "czj")[0].id, "complete", "czj")]
+    assert [d["assignment_id"] for d in mine] == [older.id, newer.id]
+    assert [(d["assignment_id"], d["state"]) for d in late] == [(older.id, "overdue")]
+    assert [d["assignment_id"] for d in on_time] == [newer.id]
+    first = every[0]
+    assert (first["issue_id"], first["tracking_no"], first["title"], first["days"]) == \
+        (older.issue_id, "HB202611000001", "村道塌方", 2)
+
+
+# extensions (延期) -------------------------------------------------------------------
+
+ACCEPTED = datetime(2026, 9, 9, 10, 0, tzinfo=SHANGHAI)   # 15 working days: to 30 September
+
+
+@pytest.fixture
+def handling(db):
+    """jtj's lead assignment, accepted so that its time to complete ends on 30 September,
+    the day before National Day week."""
+    refer(db, cooperating=(), now=ACCEPTED - timedelta(days=1))
+    [row] = listed(db, "jtj")
+    act(db, row.id, "accept", now=ACCEPTED)
+    assert timers_of(db, row.id)["complete"].due_at == datetime(2026, 10, 1, tzinfo=SHANGHAI)
+    return row.id
+
+
+def test_an_extension_granted_moves_the_deadline_in_working_days_past_national_day(db, handling):
+    asked_at = datetime(2026, 9, 25, 10, 0, tzinfo=SHANGHAI)
+    answer, [requested] = ask(db, handling, days=5, reason="需协调资金", now=asked_at)
+    assert (answer["status"], answer["days"], answer["reason"]) == ("requested", 5, "需协调资金")
+    assert (requested["limit"], requested["days"], requested["note"],
+            requested["supervisor_id"]) == ("complete", 5, "需协调资金", DISTRICT_STATION)
+    assert datetime.fromisoformat(requested["due_at"]) == datetime(2026, 10, 1, tzinfo=SHANGHAI)
+    assert timers_of(db, handling)["complete"].due_at == datetime(2026, 10, 1, tzinfo=SHANGHAI)
+
+    answer, [granted] = decide(db, handling, True, "同意", now=asked_at + timedelta(days=1))
+    # 1 to 7 October are National Day; 8, 9, the make-up Saturday 10, 12 and 13 October
+    new_due = datetime(2026, 10, 14, tzinfo=SHANGHAI)
+    assert (answer["status"], answer["decision_note"], answer["due_at"]) == \
+        ("granted", "同意", new_due)
+    assert (granted["limit"], granted["days"], granted["note"]) == ("complete", 5, "同意")
+    assert datetime.fromisoformat(granted["due_at"]) == new_due
+    timer = timers_of(db, handling)["complete"]
+    assert (timer.due_at, timer.days, timer.state) == (new_due, 20, "pending")
+    assert timer.remind_at == datetime(2026, 10, 13, tzinfo=SHANGHAI)
+    assert db.outbox_types()[-2:] == ["extension_requested", "extension_granted"]
+    with db.session() as session:
+        detail = app.detail(session, handling, "jtj")
+    assert [(e.days, e.status, e.decision_note) for e in detail["extensions"]] == \
+        [(5, "granted", "同意")]
+    assert detail["due_at"] == new_due
+    assert [s.action for s in detail["steps"]][-2:] == ["ask_extension", "grant_extension"]
+
+
+def test_an_extension_refused_moves_nothing(db, handling):
+    ask(db, handling)
+    answer, [refused] = decide(db, handling, False, "按期办结")
+    assert answer["status"] == "refused" and answer["decision_note"] == "按期办结"
+    assert datetime.fromisoformat(refused["due_at"]) == datetime(2026, 10, 1, tzinfo=SHANGHAI)
+    assert refused["days"] == 5
+    timer = timers_of(db, handling)["complete"]
+    assert (timer.due_at, timer.days) == (datetime(2026, 10, 1, tzinfo=SHANGHAI), 15)
+    assert db.outbox_types()[-1] == "extension_refused"
+
+
+def test_an_extension_granted_after_the_limit_ran_out_ends_the_overdue_state(db, handling):
+    sweep(db, datetime(2026, 10, 1, 0, 1, tzinfo=SHANGHAI))
+    assert assignment(db, handling).overdue_since is not None
+    ask(db, handling, days=5, now=datetime(2026, 10, 2, tzinfo=SHANGHAI))
+    decide(db, handling, True, now=datetime(2026, 10, 3, tzinfo=SHANGHAI))
+    assert assignment(db, handling).overdue_since is None
+    timer = timers_of(db, handling)["complete"]
+    assert (timer.state, timer.due_at) == ("pending", datetime(2026, 10, 14, tzinfo=SHANGHAI))
+    # and the moved limit reminds and runs out again in its turn
+    assert [e["limit"] for e in sweep(db, datetime(2026, 10, 13, 8, tzinfo=SHANGHAI))] == \
+        ["complete"]
+    assert db.outbox_types()[-1] == "assignment_reminded"
+
+
+def test_no_more_extensions_than_the_rules_allow(db, handling):
+    ask(db, handling)
+    decide(db, handling, True)
+    with pytest.raises(NotAllowed) as refused:
+        ask(db, handling)
+    assert "extension" in refused.value.fields
+
+
+def test_a_second_extension_is_allowed_when_the_rules_allow_two(db, handling, data):
+    db.data = replace(data, rules=replace(data.rules, extensions_max=2))
+    ask(db, handling)
+    decide(db, handling, False)
+    ask(db, handling)
+    decide(db, handling, True)
+    ask(db, handling)          # one refused, one granted: a second may still be granted
+    decide(db, handling, True)
+    with pytest.raises(NotAllowed):
+        ask(db, handling)
+    assert timers_of(db, handling)["complete"].days == 25
+
+
+def test_one_request_at_a_time(db, handling):
+    ask(db, handling)
+    before = db.outbox_types()
+    with pytest.raises(NotAllowed) as refused:
+        ask(db, handling)
+    assert refused.value.fields == {"extension": ["a request is pending"]}
+    assert db.outbox_types() == before
+
+
+def test_an_assignment_not_yet_accepted_cannot_be_extended(db, lead):
+    with pytest.raises(NotAllowed) as refused:
+        ask(db, lead)
+    assert "status" in refused.value.fields
+
+
+def test_more_days_than_the_rules_allow_are_refused(db, handling):
+    with pytest.raises(BadValue) as refused:
+        ask(db, handling, days=16)
+    assert "days" in refused.value.fields
+
+
+def test_another_departments_assignment_cannot_be_extended(db, handling):
+    with pytest.raises(NotFound):
+        ask(db, handling, department="czj")
+
+
+def test_a_decision_needs_a_pending_request_and_a_known_assignment(db, handling):
+    with pytest.raises(NotAllowed):
+        decide(db, handling, True)
+    ask(db, handling)
+    decide(db, handling, False)
+    with pytest.raises(NotAllowed):
+        decide(db, handling, True)
+    with pytest.raises(NotFound):
+        decide(db, str(uuid.uuid4()), True)
+
+
+def test_a_request_left_undecided_lapses_when_the_assignment_is_completed(db, handling):
+    ask(db, handling)
+    act(db, handling, "complete", note="已修复")
+    with db.session() as session:
+        [request] = app.detail(session, handling, "jtj")["extensions"]
+    assert request.status == "lapsed"
+    with pytest.raises(NotAllowed):
+        decide(db, handling, True)

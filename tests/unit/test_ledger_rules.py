@@ -29,7 +29,13 @@ def test_the_summary_counts_by_every_dimension():
     assert summary["by_status"] == {"open": 1, "referred": 1}
     assert summary["by_department"] == {"-": 1, "jtj": 1}
     assert set(summary) == {"total", "by_tier", "by_station", "by_category", "by_department",
-                            "by_status"}
+                            "by_status", "overdue", "escalated_by_time"}
+
+
+def test_the_summary_counts_items_overdue_now_and_those_time_escalated():
+    summary = ledger.summarize([item(at(11, 1), overdue_since=at(11, 9)),
+                                item(at(11, 2), overdue_escalations=2), item(at(11, 3))])
+    assert (summary["overdue"], summary["escalated_by_time"]) == (1, 1)
 
 
 def test_a_month_outside_the_calendar_the_ledger_counts_is_refused_by_field():

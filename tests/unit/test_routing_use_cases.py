@@ -27,7 +27,7 @@ def db(unit_of):
 
 
 @pytest.fixture
-def place(db, ladder, rules):
+def place(db, routing_data):
     """``place(**submission)``: a submitted issue placed by routing; its id and events."""
     def place(received=NOW, **changes):
         submitted = {"tracking_no": "HB202611000001", "channel": "hotline", "category": "roads",
@@ -35,17 +35,17 @@ def place(db, ladder, rules):
         event = an_event("issue_submitted", uuid.uuid4(), **submitted)
         event["occurred_at"] = received
         with db.unit() as unit:
-            app.place_issue(unit, event, ladder=ladder, rules=rules)
+            app.place_issue(unit, event, data=routing_data)
         return event["issue_id"], unit.published
     return place
 
 
 @pytest.fixture
-def act(db, ladder):
+def act(db, routing_data):
     """``act(issue_id, action, caller=None, **params)`` in a transaction of its own."""
     def act(issue_id, action, caller=None, now=None, **params):
         with db.unit(now) as unit:
-            row = app.act(unit, issue_id, action, ladder, caller, **params)
+            row = app.act(unit, issue_id, action, routing_data, caller, **params)
         return row, unit.published
     return act
 
@@ -145,14 +145,14 @@ def test_an_escalation_needs_a_known_reason(place, act):
     assert set(refused.value.fields) == {"reason"}
 
 
-def test_a_meeting_applies_every_decision_and_records_them(db, ladder, at_district):
+def test_a_meeting_applies_every_decision_and_records_them(db, routing_data, at_district):
     first, second = at_district(), at_district()
     meeting = {"held_on": date(2026, 11, 28), "decisions": [
         {"issue_id": first, "action": "refer", "note": "请交通局办理"},
         {"issue_id": second, "action": "city", "note": None}]}
     with db.unit() as unit:
         record = app.hold_meeting(unit, meeting, {0: {"department": "jtj", "cooperating": ["czj"]}},
-                                  ladder)
+                                  routing_data)
     assert [(e["status"], e["department"]) for e in unit.published] == \
         [("referred", "jtj"), ("forwarded", None)]
     assert unit.published[0]["cooperating"] == ["czj"]
@@ -167,7 +167,7 @@ def test_a_meeting_applies_every_decision_and_records_them(db, ladder, at_distri
                                  "department": "jtj", "cooperating": ["czj"]}
 
 
-def test_a_meeting_with_one_refused_decision_applies_none_and_names_it(db, ladder, place,
+def test_a_meeting_with_one_refused_decision_applies_none_and_names_it(db, routing_data, place,
                                                                        at_district):
     first = at_district()
     at_village, _ = place()
@@ -176,7 +176,7 @@ def test_a_meeting_with_one_refused_decision_applies_none_and_names_it(db, ladde
         {"issue_id": at_village, "action": "reply", "note": "已答复"}]}
     before = db.outbox_types()
     with pytest.raises(NotAllowed) as refused, db.unit() as unit:
-        app.hold_meeting(unit, meeting, {}, ladder)
+        app.hold_meeting(unit, meeting, {}, routing_data)
     assert set(refused.value.fields) == {"decisions.1"}
     assert "tier" in refused.value.fields["decisions.1"]
     assert refused.value.message.startswith("decision 1: ")
@@ -186,11 +186,11 @@ def test_a_meeting_with_one_refused_decision_applies_none_and_names_it(db, ladde
         assert session.query(MeetingRow).count() == 0
 
 
-def test_a_meeting_decision_on_an_unknown_issue_is_named_not_found(db, ladder):
+def test_a_meeting_decision_on_an_unknown_issue_is_named_not_found(db, routing_data):
     meeting = {"held_on": date(2026, 11, 28), "decisions": [
         {"issue_id": "0b7c1c52-0d7e-4d0e-8a8a-3c0f2b1e9d77", "action": "reply"}]}
     with pytest.raises(NotFound) as refused, db.unit() as unit:
-        app.hold_meeting(unit, meeting, {}, ladder)
+        app.hold_meeting(unit, meeting, {}, routing_data)
     assert refused.value.fields == {"decisions.0": {"issue_id": ["not found"]}}
 
 
@@ -215,7 +215,7 @@ def test_checked_referrals_key_the_answers_by_decision_or_name_each_bad_one():
     assert refused[2].fields == {"department": ["unknown department 'x'"]}
 
 
-def test_a_meeting_names_every_refused_decision_at_once(db, ladder, place, at_district):
+def test_a_meeting_names_every_refused_decision_at_once(db, routing_data, place, at_district):
     first, (at_village, _) = at_district(), place()
     meeting = {"held_on": date(2026, 11, 28), "decisions": [
         {"issue_id": at_village, "action": "reply", "note": "已答复"},
@@ -223,91 +223,91 @@ def test_a_meeting_names_every_refused_decision_at_once(db, ladder, place, at_di
         {"issue_id": "0b7c1c52-0d7e-4d0e-8a8a-3c0f2b1e9d77", "action": "reply", "note": "x"}]}
     unknown_department = {1: BadValue("unknown", {"department": ["unknown department 'x'"]})}
     with pytest.raises(NotAllowed) as refused, db.unit() as unit:
-        app.hold_meeting(unit, meeting, {}, ladder, unknown_department)
+        app.hold_meeting(unit, meeting, {}, routing_data, unknown_department)
     assert set(refused.value.fields) == {"decisions.0", "decisions.1", "decisions.2"}
     assert stored(db, first).status == "open"
 
 
 @pytest.fixture
-def referred(db, ladder, at_district):
+def referred(db, routing_data, at_district):
     """An issue the meeting referred to jtj, with czj cooperating."""
     issue_id = at_district()
     meeting = {"held_on": date(2026, 11, 28), "decisions": [
         {"issue_id": issue_id, "action": "refer"}]}
     with db.unit() as unit:
         app.hold_meeting(unit, meeting, {0: {"department": "jtj", "cooperating": ["czj"]}},
-                         ladder)
+                         routing_data)
     return issue_id
 
 
 ASSIGNMENT_EVENT = {"complete": "assignment_completed", "return": "assignment_returned"}
 
 
-def assignment(db, ladder, issue_id, action, department="jtj", lead=True, note="已办结"):
+def assignment(db, routing_data, issue_id, action, department="jtj", lead=True, note="已办结"):
     event = an_event(ASSIGNMENT_EVENT[action], issue_id, tracking_no="HB202611000001",
                      title="村道塌方", assignment_id=uuid.uuid4(), department=department,
                      lead=lead, note=note)
     with db.unit() as unit:
-        app.on_assignment(unit, event, action=action, ladder=ladder)
+        app.on_assignment(unit, event, action=action, data=routing_data)
     return unit.published
 
 
-def test_a_completed_lead_assignment_handles_the_issue(db, ladder, referred):
-    [event] = assignment(db, ladder, referred, "complete")
+def test_a_completed_lead_assignment_handles_the_issue(db, routing_data, referred):
+    [event] = assignment(db, routing_data, referred, "complete")
     assert (event["status"], event["department"], event["note"]) == ("handled", "jtj", "已办结")
     assert stored(db, referred).status == "handled"
 
 
-def test_a_returned_lead_assignment_reopens_the_issue_at_the_district(db, ladder, referred):
-    [event] = assignment(db, ladder, referred, "return", note="不属本局职责")
+def test_a_returned_lead_assignment_reopens_the_issue_at_the_district(db, routing_data, referred):
+    [event] = assignment(db, routing_data, referred, "return", note="不属本局职责")
     row = stored(db, referred)
     assert (row.status, row.tier, row.station_id, row.department, row.cooperating) == \
         ("open", "district", DISTRICT_STATION, None, [])
     assert event["department"] is None and event["status"] == "open"
 
 
-def test_a_cooperating_assignment_does_not_move_the_issue(db, ladder, referred):
-    assert assignment(db, ladder, referred, "complete", department="czj", lead=False) == []
+def test_a_cooperating_assignment_does_not_move_the_issue(db, routing_data, referred):
+    assert assignment(db, routing_data, referred, "complete", department="czj", lead=False) == []
     assert stored(db, referred).status == "referred"
 
 
-def test_an_assignment_superseded_by_a_later_referral_does_not_move_the_issue(db, ladder,
+def test_an_assignment_superseded_by_a_later_referral_does_not_move_the_issue(db, routing_data,
                                                                               referred):
-    assert assignment(db, ladder, referred, "complete", department="mzj") == []
-    assignment(db, ladder, referred, "complete")
-    assert assignment(db, ladder, referred, "return") == []
+    assert assignment(db, routing_data, referred, "complete", department="mzj") == []
+    assignment(db, routing_data, referred, "complete")
+    assert assignment(db, routing_data, referred, "return") == []
     assert stored(db, referred).status == "handled"
 
 
-def feedback(db, ladder, issue_id, rating, now=None):
+def feedback(db, routing_data, issue_id, rating, now=None):
     with db.unit(now) as unit:
         app.on_feedback(unit, an_event("feedback_received", issue_id, rating=rating),
-                        ladder=ladder)
+                        data=routing_data)
     return unit.published
 
 
-def test_satisfied_feedback_closes_a_handled_issue(db, ladder, place, act):
+def test_satisfied_feedback_closes_a_handled_issue(db, routing_data, place, act):
     issue_id, _ = place()
     act(issue_id, "resolve", note="已修复")
-    [event] = feedback(db, ladder, issue_id, "basically_satisfied")
+    [event] = feedback(db, routing_data, issue_id, "basically_satisfied")
     assert (event["status"], event["rating"]) == ("closed", "basically_satisfied")
     assert stored(db, issue_id).closed_at == NOW
 
 
-def test_unsatisfied_feedback_reopens_the_issue_at_the_station_holding_it(db, ladder, at_district,
+def test_unsatisfied_feedback_reopens_the_issue_at_the_station_holding_it(db, routing_data, at_district,
                                                                         act):
     issue_id = at_district()
     act(issue_id, "reply", note="已答复")
-    [event] = feedback(db, ladder, issue_id, "unsatisfied")
+    [event] = feedback(db, routing_data, issue_id, "unsatisfied")
     assert (event["status"], event["tier"], event["station_id"]) == \
         ("open", "district", DISTRICT_STATION)
     assert stored(db, issue_id).closed_at is None
 
 
-def test_feedback_on_an_issue_not_handled_is_not_allowed(db, ladder, place):
+def test_feedback_on_an_issue_not_handled_is_not_allowed(db, routing_data, place):
     issue_id, _ = place()
     with pytest.raises(NotAllowed):
-        feedback(db, ladder, issue_id, "satisfied")
+        feedback(db, routing_data, issue_id, "satisfied")
 
 
 def test_a_station_lists_its_own_issues_oldest_first_filtered_by_status(db, place, act):
@@ -400,33 +400,33 @@ def test_the_migrations_build_exactly_the_routing_tables(tmp_path):
     assert migration_diff(Base, "routing", tmp_path) == []
 
 
-def test_what_the_voter_wrote_travels_with_the_referral_to_the_department(db, ladder, at_district):
+def test_what_the_voter_wrote_travels_with_the_referral_to_the_department(db, routing_data, at_district):
     issue_id = at_district(description="三组村道塌方，车辆无法通行")
     assert stored(db, issue_id).description == "三组村道塌方，车辆无法通行"
     meeting = {"held_on": date(2026, 11, 28), "decisions": [{"issue_id": issue_id,
                                                              "action": "refer"}]}
     with db.unit() as unit:
-        app.hold_meeting(unit, meeting, {0: {"department": "jtj", "cooperating": []}}, ladder)
+        app.hold_meeting(unit, meeting, {0: {"department": "jtj", "cooperating": []}}, routing_data)
     assert unit.published[0]["description"] == "三组村道塌方，车辆无法通行"
 
 
-def test_the_voters_comment_is_kept_with_the_step_their_feedback_caused(db, ladder, place, act):
+def test_the_voters_comment_is_kept_with_the_step_their_feedback_caused(db, routing_data, place, act):
     issue_id, _ = place()
     act(issue_id, "resolve", note="已修复")
     with db.unit() as unit:
         app.on_feedback(unit, an_event("feedback_received", issue_id, rating="unsatisfied",
-                                       comment="路面仍有积水"), ladder=ladder)
+                                       comment="路面仍有积水"), data=routing_data)
     assert unit.published[0]["note"] == "路面仍有积水"
     with db.session() as session:
         _, steps = app.history(session, issue_id)
     assert steps[-1].note == "路面仍有积水"
 
 
-def test_a_referral_of_an_unknown_issue_is_named_not_found_with_the_others(db, ladder, at_district):
+def test_a_referral_of_an_unknown_issue_is_named_not_found_with_the_others(db, routing_data, at_district):
     known = at_district()
     meeting = {"held_on": date(2026, 11, 28), "decisions": [
         {"issue_id": "0b7c1c52-0d7e-4d0e-8a8a-3c0f2b1e9d77", "action": "refer"},
         {"issue_id": known, "action": "refer"}]}
     with pytest.raises(NotFound) as refused, db.unit() as unit:
-        app.hold_meeting(unit, meeting, {1: {"department": "jtj", "cooperating": []}}, ladder)
+        app.hold_meeting(unit, meeting, {1: {"department": "jtj", "cooperating": []}}, routing_data)
     assert set(refused.value.fields) == {"decisions.0"}
