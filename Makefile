@@ -13,7 +13,7 @@ $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt pyproject.to
 	touch $@
 
 # make run and make demo share a clock that the demo moves forward (docs/configuration.md)
-DEVELOPMENT := ENVIRONMENT=development TEST_CLOCK_FILE=var/clock
+DEVELOPMENT := ENVIRONMENT=development TEST_CLOCK_FILE=var/clock TIMER_INTERVAL=1
 
 run: $(INSTALLED)  ## the four services on SQLite under var/, RabbitMQ at AMQP_URI
 	$(DEVELOPMENT) $(PY) -m lianxin run

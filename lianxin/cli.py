@@ -61,9 +61,9 @@ def _check_reference_data(service, settings):
     try:
         clock.configure(settings)
         load_keys(settings["API_KEYS_FILE"])
-        for value in vars(service).values():
-            if isinstance(value, Reference):
-                value.loader(settings)
+        for value in {v for klass in service.__mro__ for v in vars(klass).values()
+                      if isinstance(v, Reference)}:
+            value.loader(settings)
     except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
         detail = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) else exc
         raise click.ClickException(f"{service.name} cannot start: {detail}") from None

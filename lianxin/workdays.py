@@ -115,12 +115,32 @@ def read(config: Mapping[str, Any]) -> WorkCalendar:
     import yaml
 
     path = config["CALENDAR_FILE"]
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    class DatesAsText(yaml.SafeLoader):
+        """Reads 2027-02-05 as text, so that a day that does not exist is named."""
+    DatesAsText.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-        return WorkCalendar.from_file(data, config.get("TIMEZONE") or "Asia/Shanghai")
-    except (ValueError, yaml.YAMLError) as exc:
+        return WorkCalendar.from_file(yaml.load(text, DatesAsText),   # a SafeLoader
+                                      config.get("TIMEZONE") or "Asia/Shanghai")
+    except yaml.YAMLError as exc:
         raise ValueError(f"{path}: {exc}") from None
+    except ValueError as exc:
+        raise ValueError(f"{path}:{_line_naming(text, str(exc))}: {exc}") from None
+
+
+def _line_naming(text: str, message: str) -> int:
+    """The first line of ``text`` holding a value the error ``message`` quotes (1 if none)."""
+    import re
+
+    quoted = [q.strip("'\"") for q in re.findall(r"'[^']*'|\"[^\"]*\"|\d{4}-\d{2}-\d{2}", message)]
+    for number, line in enumerate(text.splitlines(), start=1):
+        content = line.split("#", 1)[0]
+        if any(q and q in content for q in quoted):
+            return number
+    return 1
 
 
 def years_around(moment: datetime) -> list[int]:

@@ -338,7 +338,13 @@ class Month:
         if not dues:
             return None
         target = max(datetime.fromisoformat(d) for d in dues) + timedelta(minutes=1)
-        clock.move(self.config["TEST_CLOCK_FILE"], to=target)
+        moment = clock.now()
+        while moment < target:           # day by day, so that each last day is reminded
+            moment = min(target, moment + timedelta(days=1))
+            clock.move(self.config["TEST_CLOCK_FILE"], to=moment)
+            for service in ("routing", "departments"):
+                wait_for(f"{service} to sweep its timers", lambda s=service, m=moment:
+                         self.swept_since(s, m))
         for item in left:
             self.wait_route(item, "time to escalate it", lambda i: i["tier"] != "village")
             item.path.append("escalated:overdue")
@@ -348,10 +354,22 @@ class Month:
                      self.told(e) >= 2 * n or (None, f"{self.told(e)} of {2 * n}"))
         return target
 
+    def swept_since(self, service, moment):
+        swept = self.api.get(service, "/health")["events"]["last_timer_sweep"]
+        return (swept is not None and datetime.fromisoformat(swept) >= moment) or \
+            (None, f"last sweep {swept}")
+
     def told(self, event_type):
-        """How many messages of ``event_type`` notify has sent or queued."""
-        return len(self.api.get("notify", "/notifications", key=self.keys.district,
-                                params={"event_type": event_type, "limit": 1000}))
+        """How many messages of ``event_type`` about this run's issues notify has queued."""
+        count, cursor = 0, 0
+        while True:
+            rows = self.api.get("notify", "/notifications", key=self.keys.district,
+                                params={"event_type": event_type, "after_id": cursor,
+                                        "limit": 1000})
+            count += sum(1 for row in rows if row["issue_id"] in self.items)
+            if len(rows) < 1000:
+                return count
+            cursor = rows[-1]["id"]
 
     # -- 4. voters' feedback ------------------------------------------------------
     def feedback(self, item, rating):
@@ -416,7 +434,7 @@ def demo(config, issues, seed):
     keys = Keys(config)
     movable = _movable_clock(config, api, console)
     month = Month(config, api, keys, seed, console)
-    started = time.monotonic()
+    started, when = time.monotonic(), month_now(config)      # the month the demo plays
     items = []
     for index in range(issues):
         rng = random.Random(f"{seed}-{index}")
@@ -478,7 +496,6 @@ def demo(config, issues, seed):
     elapsed = time.monotonic() - started
     print_run(console, month, issues, elapsed)
     print_time(console, month, moved_to, movable)
-    when = month_now(config)
     ledger = api.get("routing", "/ledger", key=keys.district,
                      params={"month": when.strftime("%Y-%m")})
     print_ledger(console, month, ledger)
@@ -561,8 +578,8 @@ def print_ledger(console, month, ledger):
                            _table("by status", summary["by_status"], STATUS_NAMES)],
                           padding=(0, 4)))
     console.print(_table("by station", summary["by_station"], stations, label="station"))
-    console.print(f"overdue now {summary['overdue']};  escalated by time (a station let its "
-                  f"limit run out) {summary['escalated_by_time']}")
+    console.print(f"open past a station's time limit now {summary['overdue']};  escalated by "
+                  f"time (a station let its limit run out) {summary['escalated_by_time']}")
     console.print(Columns([_table("by category", summary["by_category"], month.categories),
                            _table("by department", summary["by_department"], departments)],
                           padding=(0, 4)))

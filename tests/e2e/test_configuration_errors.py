@@ -83,3 +83,31 @@ def test_a_category_mapped_to_an_unknown_department_names_the_file_and_departmen
     code, output = lianxin("serve", "departments", DIRECTORY_FILE=path)
     assert code != 0 and "nasa" in output and "roads" in output and path in output
     assert TRACEBACK not in output, output[-2000:]
+
+
+@pytest.mark.parametrize("service", ["intake", "routing", "departments"])
+def test_a_rules_file_naming_an_unknown_category_names_the_file_and_line(lianxin, tmp_path,
+                                                                         service):
+    path = tmp_path / "rules.yml"
+    path.write_text("start:\n  district: [funding]\ntime_limits:\n  categories:\n"
+                    "    moon_landing: {town: 3}\n", encoding="utf-8")
+    code, output = lianxin("serve", service, RULES_FILE=str(path))
+    assert code != 0 and f"{path}:5:" in output and "moon_landing" in output, output[-2000:]
+    assert TRACEBACK not in output, output[-2000:]
+
+
+def test_a_calendar_file_with_a_day_that_does_not_exist_names_the_file_and_line(lianxin,
+                                                                               tmp_path):
+    path = tmp_path / "calendar.yml"
+    path.write_text("years: {}\nholidays:\n  - 2027-02-05\n  - 2027-02-30\nworkdays: []\n",
+                    encoding="utf-8")
+    code, output = lianxin("serve", "notify", CALENDAR_FILE=str(path))
+    assert code != 0 and f"{path}:4:" in output and "2027-02-30" in output, output[-2000:]
+    assert TRACEBACK not in output, output[-2000:]
+
+
+def test_a_deployment_refuses_to_start_with_the_test_clock(lianxin, tmp_path):
+    code, output = lianxin("serve", "routing", ENVIRONMENT="production",
+                           TEST_CLOCK_FILE=str(tmp_path / "clock"))
+    assert code != 0 and "TEST_CLOCK_FILE" in output and "production" in output, output[-2000:]
+    assert TRACEBACK not in output, output[-2000:]
