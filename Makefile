@@ -32,7 +32,7 @@ demo: $(INSTALLED)  ## with the system running: a month of issues, then the ledg
 	$(DEVELOPMENT) $(PY) -m lianxin demo
 
 bench: $(INSTALLED)  ## with the system running: end-to-end issues/s and latency
-	$(PY) -m lianxin bench $(BENCH_ARGS)
+	$(DEVELOPMENT) $(PY) -m lianxin bench $(BENCH_ARGS)
 
 check: $(INSTALLED)  ## does RabbitMQ answer?
 	$(PY) -m lianxin check

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from marshmallow import Schema, fields
-from sqlalchemy import Boolean, Column, Integer, String, select, update
+from sqlalchemy import Boolean, Column, Integer, String, select
 
 from lianxin.workdays import WorkCalendar
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 OPEN = ("pending", "reminded", "overdue")
 WAITING = ("pending", "reminded")              # states the sweep still has to fire
-SWEEP_BATCH = 500
+SWEEP_BATCH = 50        # timers fired per transaction: short ones, so that steps interleave
 
 
 def add_table(base: Any, datetime_type: Any) -> Any:
@@ -80,11 +80,13 @@ def arm(unit: Any, model: Any, calendar: WorkCalendar, *, kind: str, subject_id:
 
 def close(unit: Any, model: Any, subject_id: str, kinds: Iterable[str] | None = None,
           state: str = "done") -> None:
-    """End the subject's open timers (of ``kinds``, else all) in the unit's transaction."""
-    query = update(model).where(model.subject_id == str(subject_id), model.state.in_(OPEN))
+    """End the subject's open timers (of ``kinds``, else all) in the unit's transaction;
+    timers the sweep holds in its session see it at once."""
+    query = select(model).where(model.subject_id == str(subject_id), model.state.in_(OPEN))
     if kinds is not None:
         query = query.where(model.kind.in_(list(kinds)))
-    unit.session.execute(query.values(state=state, fire_at=None, closed_at=unit.now))
+    for timer in unit.session.execute(query).scalars():
+        timer.state, timer.fire_at, timer.closed_at = state, None, unit.now
 
 
 def open_timer(session: Any, model: Any, subject_id: str, kind: str, lock: bool = False) -> Any:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -67,7 +68,7 @@ class WorkCalendar:
         if day.year in self.years:
             return day.weekday() < 5, False
         if covered_by_package(day.year):
-            return chinese_calendar.is_workday(day), False
+            return _package_workday(day), False
         return day.weekday() < 5, True
 
     def add_working_days(self, moment: datetime, count: int) -> Deadline:
@@ -88,6 +89,13 @@ class WorkCalendar:
         return [y for y in years if y not in self.years and not covered_by_package(y)]
 
 
+@lru_cache(maxsize=8192)
+def _package_workday(day: date) -> bool:
+    """``chinese_calendar.is_workday``, remembered: it scans its whole table per call."""
+    return bool(chinese_calendar.is_workday(day))
+
+
+@lru_cache(maxsize=256)
 def covered_by_package(year: int) -> bool:
     try:
         chinese_calendar.is_workday(date(year, 1, 1))

@@ -13,7 +13,11 @@ With the four services running, the command
     machine's clock, as timezone-aware UTC);
 (d) measures the raw RabbitMQ rate of the same broker with kombu: publish small JSON
     messages to a fresh exclusive, auto-delete queue (publisher confirms off), then
-    consume them all back.
+    consume them all back;
+(e) times one sweep of ``--timers`` due time limits on a scratch routing database, and,
+    when the system's clock can be moved (``make run``), runs (a)–(c) again while
+    routing sweeps as many issues left open at village stations past their limit
+    (``lianxin.tools.timerbench``).
 
 The path measured is intake → issue_submitted → routing → (clerk's meeting) →
 issue_referred → departments → assignment_created → notify → delivered.
@@ -24,14 +28,24 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from lianxin.config import read_yaml
-from lianxin.tools.client import Api, DemoError, Keys, month_now, progress_bars, require_services
+from lianxin import clock
+from lianxin.config import for_service, read_yaml
+from lianxin.tools.client import (
+    Api,
+    DemoError,
+    Keys,
+    month_now,
+    progress_bars,
+    require_services,
+    wait_for,
+)
 
 CLERK_INTERVAL = 0.1          # seconds between the clerk's looks at the district
 MEETING_MAX = 1000            # decisions per meeting (the API's limit)
@@ -46,7 +60,8 @@ NAMES = ["王秀英", "李建国", "张春花", "刘德胜", "陈玉兰", "杨�
 
 
 def utcnow():
-    return datetime.now(timezone.utc)
+    """Now on the services' clock (moved forward by ``make demo`` and the sweep figure)."""
+    return clock.now()
 
 
 class Clerk(threading.Thread):
@@ -93,14 +108,15 @@ def percentile(values, p):
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
-def submissions(api, villages, count, concurrency, progress, mine, seed=2026):
+def submissions(api, villages, count, concurrency, progress, mine, seed=2026,
+                category=CATEGORY, label="submitting"):
     """Submit ``count`` issues; ``{issue id: (started, finished)}`` and the failures."""
     rng = random.Random(seed)
     bodies = []
     for index in range(count):
         code, place = rng.choice(villages)
         phone = "139" + "".join(str(rng.randint(0, 9)) for _ in range(8))
-        bodies.append({"channel": CHANNEL, "category": CATEGORY, "village_code": code,
+        bodies.append({"channel": CHANNEL, "category": category, "village_code": code,
                        "title": rng.choice(TITLES).format(place=place),
                        "description": f"{place}群众反映的项目资金问题（压测第 {index + 1} 件）。",
                        "voter": {"name": rng.choice(NAMES), "phone": phone}})
@@ -113,7 +129,7 @@ def submissions(api, villages, count, concurrency, progress, mine, seed=2026):
             return None, started, finished, f"{response.status_code}: {response.text[:300]}"
         return response.json()["id"], started, finished, None
 
-    task = progress.add_task(f"submitting (concurrency {concurrency})", total=count)
+    task = progress.add_task(f"{label} (concurrency {concurrency})", total=count)
     times, failures = {}, []
     with ThreadPoolExecutor(concurrency, thread_name_prefix="submit") as pool:
         for future in as_completed([pool.submit(submit, body) for body in bodies]):
@@ -207,6 +223,68 @@ def amqp_rates(uri, count):
     return count / published, count / consumed
 
 
+def measure(api, keys, district, villages, issues, concurrency, console, held_on, seed=2026):
+    """(a)–(c) once: the submissions' times, the notifications' times, and what failed."""
+    mine = set()
+    clerk = Clerk(api, keys.district, district, held_on, mine)
+    allowed = DEADLINE_BASE + DEADLINE_PER_ISSUE * issues
+    deadline = time.monotonic() + allowed
+    clerk.start()
+    try:
+        with progress_bars(console, 36) as progress:
+            times, failures = submissions(api, villages, issues, concurrency, progress, mine,
+                                          seed)
+            sent = wait_notified(api, keys.district, set(times), deadline, progress, concurrency)
+    finally:
+        clerk.stop()
+    return Run(times, sent, failures, clerk, allowed)
+
+
+@dataclass
+class Run:
+    times: dict
+    sent: dict
+    failures: list
+    clerk: Clerk
+    allowed: float
+
+    @property
+    def done(self):
+        return [i for i in self.times if i in self.sent]
+
+    def rate(self):
+        """End-to-end issues/s: first submission to last notification."""
+        if not self.done:
+            return 0.0
+        first = min(s for s, _ in self.times.values())
+        return len(self.done) / (max(self.sent[i] for i in self.done) - first).total_seconds()
+
+
+def while_sweeping(config, api, keys, district, villages, issues, concurrency, console, held_on):
+    """End-to-end issues/s while routing sweeps ``issues`` village issues past their limit,
+    and the seconds routing took to fire them; None when the clock cannot be moved."""
+    if not config.get("TEST_CLOCK_FILE"):
+        return None
+    if abs(api.get("routing", "/health")["clock"]["moved_by_seconds"] - clock.offset()) > 1:
+        return None
+    handled = api.get("routing", "/health")["events"]["handled"]
+    with progress_bars(console, 36) as progress:
+        seeded, _ = submissions(api, villages, issues, concurrency, progress, set(), seed=7,
+                                category="roads", label="issues left at village stations")
+    wait_for("routing to place them", lambda: api.get("routing", "/health")["events"]["handled"]
+             >= handled + len(seeded) or None)
+    from services.routing.service import load_routing_data
+    data = load_routing_data(for_service(config, "routing"))
+    due = data.calendar.add_working_days(clock.now(), data.rules.limits.days("village")).at
+    fired = api.get("routing", "/health")["events"]["timers_fired"]
+    moved = time.monotonic()
+    clock.move(config["TEST_CLOCK_FILE"], to=due + timedelta(minutes=1))
+    run = measure(api, keys, district, villages, issues, concurrency, console, held_on, seed=8)
+    wait_for("routing to fire them", lambda: api.get("routing", "/health")["events"]
+             ["timers_fired"] >= fired + len(seeded) or None)
+    return run, len(seeded), time.monotonic() - moved
+
+
 @click.command()
 @click.option("-n", "--issues", default=500, show_default=True, type=click.IntRange(1, 100000),
               help="How many issues to submit.")
@@ -214,30 +292,28 @@ def amqp_rates(uri, count):
               help="Submissions in flight at once.")
 @click.option("--amqp-messages", default=20000, show_default=True,
               type=click.IntRange(1, 10_000_000), help="Messages for the raw RabbitMQ rate.")
+@click.option("--timers", default=10000, show_default=True, type=click.IntRange(0, 1_000_000),
+              help="Due timers in the one-sweep figure (0: none).")
 @click.pass_obj
-def bench(config, issues, concurrency, amqp_messages):
+def bench(config, issues, concurrency, amqp_messages, timers):
     """Measure submission → department-notified throughput and latency, and the
     raw RabbitMQ rate of the same broker."""
     console = Console()
+    try:
+        clock.configure(config)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     api = require_services(config, Api(config, pool=concurrency))
     keys = Keys(config)
     district = next(s["id"] for s in api.get("routing", "/stations") if s["tier"] == "district")
     villages = [(str(v["code"]), v["name"]) for t in read_yaml(config["DIRECTORY_FILE"])["towns"]
                 for v in t.get("villages", [])]
 
-    mine = set()
-    clerk = Clerk(api, keys.district, district, month_now(config).date().isoformat(), mine)
-    allowed = DEADLINE_BASE + DEADLINE_PER_ISSUE * issues
-    deadline = time.monotonic() + allowed
-    clerk.start()
-    try:
-        with progress_bars(console, 36) as progress:
-            times, failures = submissions(api, villages, issues, concurrency, progress, mine)
-            sent = wait_notified(api, keys.district, set(times), deadline, progress, concurrency)
-    finally:
-        clerk.stop()
-
-    done = [i for i in times if i in sent]
+    held_on = month_now(config).date().isoformat()
+    run = measure(api, keys, district, villages, issues, concurrency, console, held_on)
+    times, sent, failures, clerk, allowed = (run.times, run.sent, run.failures, run.clerk,
+                                             run.allowed)
+    done = run.done
     missing = [i for i in times if i not in sent]
     first_start = min((s for s, _ in times.values()), default=None)
     last_submitted = max((f for _, f in times.values()), default=None)
@@ -277,6 +353,23 @@ def bench(config, issues, concurrency, amqp_messages):
         table.add_row(f"RabbitMQ publish, confirms off ({amqp_messages} msgs)",
                       f"{publish:,.0f} msgs/s")
         table.add_row(f"RabbitMQ consume, acked ({amqp_messages} msgs)", f"{consume:,.0f} msgs/s")
+        if timers:
+            from lianxin.tools.timerbench import sweep_rate
+            with console.status(f"one sweep of {timers} due timers on a scratch database"):
+                fired, wall, cpu = sweep_rate(for_service(config, "routing"), timers)
+            table.add_row(f"one sweep of {timers} due timers (each an escalation)",
+                          f"{fired / wall:,.0f} timers/s ({1000 * cpu / max(fired, 1):.1f} ms "
+                          "CPU each)")
+        swept = while_sweeping(config, api, keys, district, villages, issues, concurrency,
+                               console, held_on)
+        if swept is None:
+            table.add_row("end-to-end issues/s while routing sweeps",
+                          "needs the movable clock of make run")
+        else:
+            during, count, took = swept
+            table.add_row(f"end-to-end issues/s while routing sweeps {count} due timers",
+                          f"{during.rate():.1f} (vs {run.rate():.1f}); fired in {took:.1f} s")
+            problems += [f"while sweeping: {p}" for p in during.failures[:1]]
     console.print(table)
     if times:
         console.print(f"The bench's {len(times)} issues (their descriptions say 压测) stay in "
