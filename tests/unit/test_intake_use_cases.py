@@ -11,7 +11,7 @@ from lianxin.errors import BadValue, NotAllowed, NotFound, NotYours
 from lianxin.web import Caller
 from services.intake import app
 from services.intake.models import Base, FeedbackRow
-from tests.unit.conftest import VILLAGE, VILLAGE_STATION, an_event, migration_diff
+from tests.unit.conftest import NOW, VILLAGE, VILLAGE_STATION, an_event, migration_diff
 
 VOTER = {"name": "张三", "phone": "13900000001", "id_number": "61090219800101123X",
          "email": "zhangsan@example.com"}
@@ -256,3 +256,39 @@ def test_the_same_voter_village_and_category_again_soon_is_flagged_as_a_likely_d
     other, _ = submit(db, category="water")
     assert second.possible_duplicate_of == first.id and event["possible_duplicate_of"] == first.id
     assert first.possible_duplicate_of is None and other.possible_duplicate_of is None
+
+
+def closed(db, at):
+    """A handled issue the voter rated satisfied, which routing closed at ``at``."""
+    row = handled(db)
+    with db.unit() as unit:
+        app.give_feedback(unit, row.id, {"rating": "satisfied", "access_code": row.access_code})
+    event = routed(row.id, 3, status="closed", tier="village", station_id=VILLAGE_STATION,
+                   event_type="issue_closed", rating="satisfied")
+    event["occurred_at"] = at
+    project(db, event, "issue_closed")
+    return row
+
+
+def test_a_closed_issue_is_reopened_by_unsatisfied_feedback_within_the_reopen_window(db):
+    row = closed(db, NOW)
+    window_ends = lambda issue: issue.closed_at + timedelta(days=3)   # noqa: E731
+    with pytest.raises(NotAllowed) as refused, db.unit(NOW + timedelta(days=1)) as unit:
+        app.give_feedback(unit, row.id, {"rating": "satisfied", "access_code": row.access_code},
+                          reopen_until=window_ends)
+    assert refused.value.fields == {"rating": ["the issue is closed: only unsatisfied reopens it"]}
+    with db.unit(NOW + timedelta(days=1)) as unit:
+        app.give_feedback(unit, row.id, {"rating": "unsatisfied", "comment": "又塌了",
+                                         "access_code": row.access_code}, reopen_until=window_ends)
+    assert unit.published[0]["rating"] == "unsatisfied"
+    with pytest.raises(NotAllowed), db.unit(NOW + timedelta(days=1)) as unit:
+        app.give_feedback(unit, row.id, {"rating": "unsatisfied",
+                                         "access_code": row.access_code}, reopen_until=window_ends)
+
+
+def test_after_the_reopen_window_a_closed_issue_stays_closed(db):
+    row = closed(db, NOW)
+    with pytest.raises(NotAllowed) as refused, db.unit(NOW + timedelta(days=4)) as unit:
+        app.give_feedback(unit, row.id, {"rating": "unsatisfied", "access_code": row.access_code},
+                          reopen_until=lambda issue: issue.closed_at + timedelta(days=3))
+    assert "until" in refused.value.fields["status"][0]

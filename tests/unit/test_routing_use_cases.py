@@ -430,3 +430,12 @@ def test_a_referral_of_an_unknown_issue_is_named_not_found_with_the_others(db, r
     with pytest.raises(NotFound) as refused, db.unit() as unit:
         app.hold_meeting(unit, meeting, {1: {"department": "jtj", "cooperating": []}}, routing_data)
     assert set(refused.value.fields) == {"decisions.0"}
+
+
+def test_unsatisfied_feedback_reopens_a_closed_issue(db, routing_data, place, act):
+    issue_id, _ = place()
+    act(issue_id, "resolve", note="已修复")
+    feedback(db, routing_data, issue_id, "satisfied")
+    [event] = feedback(db, routing_data, issue_id, "unsatisfied")
+    assert (event["status"], event["station_id"]) == ("open", VILLAGE_STATION)
+    assert stored(db, issue_id).closed_at is None
