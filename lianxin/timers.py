@@ -48,6 +48,20 @@ def add_table(base: Any, datetime_type: Any) -> Any:
     return Timer
 
 
+class Busy(Exception):
+    """The timer's subject is locked by a step under way; the timer stays due."""
+
+
+def lock_subject(session: Any, column: Any, value: str) -> Any:
+    """The subject row of a timer, locked for this transaction, or ``Busy`` when a step
+    holds it: the sweep never waits on a step that may be waiting on the sweep's timers."""
+    query = select(column.class_).where(column == str(value)).with_for_update(skip_locked=True)
+    row = session.execute(query).scalar_one_or_none()
+    if row is None:
+        raise Busy(value)
+    return row
+
+
 def next_stage(state: str, remind_at: datetime | None, due_at: datetime,
                now: datetime) -> str | None:
     """The stage a timer reaches at ``now``: ``overdue`` once the limit has run out
@@ -135,6 +149,8 @@ def fire_due(db: Any, model: Any, fire: Callable[[Any, Any, str], None],
                         timer.fire_at = timer.due_at if stage == "reminded" else None
                         unit.session.flush()
                         fire(unit, timer, stage)   # which may close this timer
+                except Busy:
+                    continue           # a step holds its subject: due again at the next sweep
                 except Exception:
                     log.exception("timer %s (%s) could not fire; left due", timer.id, timer.kind)
                     timer.fire_at = unit.now + timedelta(minutes=5)

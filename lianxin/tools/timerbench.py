@@ -52,30 +52,41 @@ class _Transaction:
         self.session.close()
 
 
+def seed_due(engine, data, count):
+    """``count`` issues open at a village station whose time limit ran out 60 days ago,
+    each with its due timer; their ids."""
+    from services.routing.models import IssueRow, Timer
+    village, station = next(iter(data.ladder.village_stations.items()))
+    started = clock.now() - timedelta(days=60)
+    days = data.rules.limits.days("village")
+    schedule = timers.schedule(data.calendar, started, days)
+    seeded = []
+    with engine.begin() as connection:
+        for first in range(0, count, BATCH):
+            ids = [str(uuid.uuid4()) for _ in range(min(BATCH, count - first))]
+            connection.execute(insert(IssueRow), [
+                {"id": i, "tracking_no": f"BENCH{n:08d}", "status": "open", "tier": "village",
+                 "station_id": station, "category": "roads", "title": "压测", "returns": 0,
+                 "village_code": village, "channel": "hotline", "cooperating": [],
+                 "version": 1, "received_at": started} for n, i in enumerate(ids, first)])
+            connection.execute(insert(Timer), [
+                {"kind": "village", "subject_id": i, "issue_id": i, "holder": station,
+                 "days": days, "started_at": started, "state": "pending", **schedule}
+                for i in ids])
+            seeded += ids
+    return seeded
+
+
 def sweep_rate(config, count):
     """``(fired, seconds, cpu_seconds)`` of one sweep of ``count`` due village timers."""
     from services.routing import app
-    from services.routing.models import Base, IssueRow, Timer
+    from services.routing.models import Base
     from services.routing.service import load_routing_data
     data = load_routing_data(config)
-    village, station = next(iter(data.ladder.village_stations.items()))
     with tempfile.TemporaryDirectory(prefix="lianxin-timers-") as folder:
         engine = make_engine(f"sqlite:///{folder}/routing.db")
         migrate(engine, migrations_of("routing"))
-        started = clock.now() - timedelta(days=60)
-        schedule = timers.schedule(data.calendar, started, data.rules.limits.days("village"))
-        with engine.begin() as connection:
-            for first in range(0, count, BATCH):
-                ids = [str(uuid.uuid4()) for _ in range(min(BATCH, count - first))]
-                connection.execute(insert(IssueRow), [
-                    {"id": i, "tracking_no": f"BENCH{n:08d}", "status": "open", "tier": "village",
-                     "station_id": station, "category": "roads", "title": "压测", "returns": 0,
-                     "village_code": village, "channel": "hotline", "cooperating": [],
-                     "version": 1, "received_at": started} for n, i in enumerate(ids, first)])
-                connection.execute(insert(Timer), [
-                    {"kind": "village", "subject_id": i, "issue_id": i, "holder": station,
-                     "days": data.rules.limits.days("village"), "started_at": started,
-                     "state": "pending", **schedule} for i in ids])
+        seed_due(engine, data, count)
         units = ScratchUnits(engine, Base.metadata.tables["outbox"])
         wall, cpu = time.perf_counter(), time.process_time()
         fired = app.sweep(units, data)

@@ -80,7 +80,7 @@ def rearm(unit, row, data):
 def fire(unit, timer, stage, *, data):
     """A department's time limit: its last day begins and the department is reminded
     (催办); it runs out and the department and the district office are told (督办)."""
-    row = load_one(unit.session, AssignmentRow.id, timer.subject_id, "assignment_id", lock=True)
+    row = timers.lock_subject(unit.session, AssignmentRow.id, timer.subject_id)
     if stage == "overdue":
         row.overdue_since = unit.now
     supervisor = data.district_id if domain.supervised(stage) else None

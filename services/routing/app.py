@@ -86,7 +86,7 @@ def fire(unit, timer, stage, *, data):
     reminded (催办); then the holder and its supervisor are told (督办) and a village
     or town issue goes up a tier by itself; a handled issue's station is asked to call
     the voter back (回访); the voter is told how an open issue stands."""
-    row = load(unit.session, timer.issue_id, lock=True)
+    row = timers.lock_subject(unit.session, IssueRow.id, timer.issue_id)
     issue = to_issue(row)
     event = domain.TIMER_EVENTS[timer.kind][stage]
     data_fields = {"limit": timer.kind, "due_at": timer.due_at.isoformat(),
