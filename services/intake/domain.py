@@ -75,7 +75,7 @@ VOTER_STEPS: dict[str, bool] = {
     "issue_closed": False, "issue_reopened": False, "assignment_accepted": False,
     "assignment_progressed": True, "feedback_received": True,
     # time: the voter is told how an open issue stands, and of a department's new deadline
-    "issue_progress": True, "extension_granted": True,
+    "issue_progress": True, "extension_granted": False,
 }
 ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"   # no 0/O, 1/I
 ACCESS_CODE_LENGTH = 8                                       # 32**8: about 10**12 codes

@@ -7,8 +7,10 @@ SIGUSR1 stops listening and breaks every open connection until SIGUSR2.
 """
 import asyncio
 import signal
+import socket
 import subprocess
 import sys
+import time
 
 
 class Proxy:
@@ -22,8 +24,20 @@ class Proxy:
     def cut(self):
         self.process.send_signal(signal.SIGUSR1)
 
-    def restore(self):
+    def restore(self, timeout=10):
+        """Listen again, and return once the port takes connections (the proxy rebinds
+        it on its own time)."""
         self.process.send_signal(signal.SIGUSR2)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"the proxy did not listen on {self.port} again "
+                                         f"within {timeout}s") from None
+                time.sleep(0.05)
 
     def close(self):
         self.process.terminate()
