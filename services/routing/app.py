@@ -1,12 +1,12 @@
 """Routing's use cases: each takes a unit of work and plain values, applies the rules."""
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lianxin import directory, timers
 from lianxin.db import load_one
 from lianxin.errors import BadValue, NotAllowed, NotFound, NotYours, Refused
-from services.routing import domain
+from services.routing import domain, month
 from services.routing.models import IssueRow, MeetingRow, StepRow, Timer
 
 ISSUE_FIELDS = ("id", "tracking_no", "status", "tier", "station_id", "category", "title",
@@ -105,16 +105,23 @@ def fire(unit, timer, stage, *, data):
 
 
 def sweep(unit_source, data):
-    """Fire every time limit that is due (``lianxin.timers``)."""
+    """Fire every time limit that is due (``lianxin.timers``), and the month's end."""
     with unit_source.transaction() as unit:
         timers.recompute_provisional(unit, Timer, data.calendar)
-    return timers.fire_due(unit_source, Timer, lambda unit, timer, stage:
-                           fire(unit, timer, stage, data=data))
+        month.arm_month_end(unit, data.timezone, data.ladder.district.id)
+
+    def fire_one(unit, timer, stage):
+        if timer.kind == month.MONTH_END:
+            month.fire_month_end(unit, timer, data.timezone)
+        else:
+            fire(unit, timer, stage, data=data)
+    return timers.fire_due(unit_source, Timer, fire_one)
 
 
 def deadlines(session, holders=None, overdue=None):
     """Running time limits held by stations, soonest first, with their issue's number."""
-    rows = [t for t in timers.listing(session, Timer, holders, overdue) if t.holder != domain.VOTER]
+    rows = [t for t in timers.listing(session, Timer, holders, overdue)
+            if t.holder != domain.VOTER and t.kind != month.MONTH_END]
     issues = {i.id: i for i in session.execute(select(IssueRow).where(
         IssueRow.id.in_({t.issue_id for t in rows}))).scalars()} if rows else {}
     return [{"id": t.id, "limit": t.kind, "issue_id": t.issue_id, "holder": t.holder,
@@ -203,9 +210,16 @@ def checked_referrals(asks, answers):
 
 def hold_meeting(unit, meeting, referrals, data, refused=None):
     """Record a month-end meeting and apply every decision, all or none; a refusal
-    names every decision that cannot be applied, not only the first."""
+    names every decision that cannot be applied, not only the first. A meeting that
+    names its agenda (a frozen month) decides an issue not on it only with a reason."""
     applied, refused = [], dict(refused or {})
+    agenda = month.on_agenda(unit.session, meeting["agenda"]) if meeting.get("agenda") else None
     for index, item in enumerate(meeting["decisions"]):
+        if agenda is not None and str(item["issue_id"]) not in agenda and \
+                not item.get("off_agenda_reason"):
+            refused.setdefault(index, BadValue(
+                f"not on the agenda of {meeting['agenda']}",
+                {"off_agenda_reason": ["required for an issue not on the agenda"]}))
         if index in refused:
             continue
         params = {"note": item.get("note")}
@@ -222,8 +236,8 @@ def hold_meeting(unit, meeting, referrals, data, refused=None):
         first = refused[min(refused)]
         raise type(first)("; ".join(f"decision {i}: {refused[i].message}" for i in sorted(refused)),
                           {f"decisions.{i}": refused[i].fields for i in sorted(refused)})
-    record = MeetingRow(id=str(uuid.uuid4()), held_on=meeting["held_on"], decisions=applied,
-                        recorded_at=unit.now)
+    record = MeetingRow(id=str(uuid.uuid4()), held_on=meeting["held_on"],
+                        agenda=meeting.get("agenda"), decisions=applied, recorded_at=unit.now)
     unit.session.add(record)
     return record
 
@@ -259,18 +273,3 @@ def station_issues(session, station_id, status=None):
     if status:
         query = query.where(IssueRow.status == status)
     return session.execute(query.order_by(IssueRow.received_at)).scalars().all()
-
-
-
-def ledger_items(session, start, end):
-    """Every issue on the ledger of the month [start, end), with how often time
-    escalated it (a limit run out at a village or town station)."""
-    rows = session.execute(select(IssueRow).where(IssueRow.received_at < end).where(
-        (IssueRow.closed_at.is_(None)) | (IssueRow.closed_at >= start))
-        .order_by(IssueRow.received_at)).scalars().all()
-    by_time = dict(session.execute(
-        select(StepRow.issue_id, func.count()).where(StepRow.reason == "overdue",
-                                                     StepRow.occurred_at < end)
-        .group_by(StepRow.issue_id)).all())
-    return [{**{c.name: getattr(row, c.name) for c in IssueRow.__table__.columns},
-             "overdue_escalations": by_time.get(row.id, 0)} for row in rows]

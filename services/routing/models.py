@@ -1,4 +1,5 @@
-"""Routing's tables: where each issue sits now, its history, and meetings."""
+"""Routing's tables: where each issue sits now, its history, its time limits, meetings
+and the frozen months of the ledger."""
 from typing import Any
 
 from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Text
@@ -55,5 +56,17 @@ class MeetingRow(Base):
     __tablename__ = "meetings"
     id = Column(String(36), primary_key=True)
     held_on = Column(Date, nullable=False)
+    agenda = Column(String(7))   # the frozen month whose agenda it decided, if any
     decisions = Column(JSON, nullable=False)
     recorded_at = Column(UtcDateTime(), nullable=False)
+
+
+class LedgerMonthRow(Base):
+    """A month's classified ledger (按月分类台账) frozen at its end: never rewritten."""
+    __tablename__ = "ledger_months"
+    month = Column(String(7), primary_key=True)
+    frozen_at = Column(UtcDateTime(), nullable=False)
+    frozen_by = Column(String(64), nullable=False)   # "month end", or who froze it
+    content_hash = Column(String(64), nullable=False)
+    summary = Column(JSON, nullable=False)
+    items = Column(JSON, nullable=False)

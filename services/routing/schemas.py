@@ -82,8 +82,14 @@ class CityReplyIn(Schema):
     reply = fields.String(required=True, validate=TEXT)
 
 
+MONTH = validate.Regexp(r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$",
+                        error="must be YYYY-MM, a year from 1900 to 2199")
+
+
 class DecisionIn(Schema):
     issue_id = fields.UUID(required=True)
+    off_agenda_reason = fields.String(validate=TEXT, metadata={
+        "description": "why an issue not on the meeting's agenda is decided"})
     action = fields.String(required=True, validate=validate.OneOf(MEETING_ACTIONS))
     department = fields.String(validate=CODE)
     cooperating = fields.List(fields.String(validate=CODE), validate=validate.Length(max=10),
@@ -120,6 +126,8 @@ class DeadlineOut(timers.DeadlineOut):
 
 class MeetingIn(Schema):
     held_on = fields.Date(required=True)
+    agenda = fields.String(validate=MONTH, metadata={
+        "description": "the frozen month whose agenda the meeting decides (GET /agenda)"})
     decisions = fields.List(fields.Nested(DecisionIn), required=True,
                             validate=validate.Length(min=1, max=1000))
 
@@ -133,12 +141,12 @@ class MeetingIn(Schema):
 class MeetingOut(Schema):
     id = fields.String()
     held_on = fields.Date()
+    agenda = fields.String(allow_none=True)
     decisions = fields.List(fields.Dict())
 
 
 class LedgerQuery(Schema):
-    month = fields.String(required=True, validate=validate.Regexp(
-        r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$", error="must be YYYY-MM, a year from 1900 to 2199"))
+    month = fields.String(required=True, validate=MONTH)
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
 
 
@@ -146,3 +154,41 @@ class LedgerOut(Schema):
     month = fields.String()
     summary = fields.Dict()
     items = fields.List(fields.Nested(LedgerItemOut))
+
+
+class MonthQuery(Schema):
+    month = fields.String(required=True, validate=MONTH)
+
+
+class SnapshotOut(Schema):
+    month = fields.String()
+    frozen_at = fields.AwareDateTime()
+    frozen_by = fields.String(metadata={"description": "month end, or the district office"})
+    content_hash = fields.String(metadata={
+        "description": "SHA-256 of the items and summary as canonical JSON"})
+    summary = fields.Dict()
+    items = fields.List(fields.Dict())
+
+
+class AgendaItemOut(Schema):
+    id = fields.String()
+    tracking_no = fields.String()
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    station_id = fields.String()
+    received_at = fields.String()
+    overdue_since = fields.String(allow_none=True)
+    returns = fields.Integer()
+    history = fields.List(fields.Dict())
+
+
+class AgendaGroupOut(Schema):
+    category = fields.String()
+    items = fields.List(fields.Nested(AgendaItemOut))
+
+
+class AgendaOut(Schema):
+    month = fields.String()
+    content_hash = fields.String()
+    total = fields.Integer()
+    groups = fields.List(fields.Nested(AgendaGroupOut))

@@ -10,7 +10,7 @@ from lianxin.endpoints import BaseService
 from lianxin.reference import Reference
 from lianxin.rpc import call
 from lianxin.web import csv_response, route
-from services.routing import app, ledger, schemas
+from services.routing import app, ledger, month, schemas
 from services.routing.models import Base
 
 ISSUE_HOLDERS = ("station", "district")
@@ -146,13 +146,33 @@ class RoutingService(BaseService):
         with self.db.reading() as session:
             return app.deadlines(session, holders, query.get("overdue"))
 
+    @route("POST", "/ledger/freeze", body=schemas.MonthQuery, response=schemas.SnapshotOut,
+           status=201, auth=("district",),
+           summary="Freeze a month's ledger now (it is frozen by itself when the month ends)")
+    def freeze(self, request, caller, body):
+        with self.db.transaction() as unit:
+            return month.freeze(unit, body["month"], self.data.timezone, "district office")
+
+    @route("GET", "/ledger/snapshot", query=schemas.MonthQuery, response=schemas.SnapshotOut,
+           auth=("district",), summary="A frozen month's ledger, with its content hash")
+    def snapshot(self, request, caller, query):
+        with self.db.reading() as session:
+            return month.snapshot(session, query["month"])
+
+    @route("GET", "/agenda", query=schemas.MonthQuery, response=schemas.AgendaOut,
+           auth=("district",),
+           summary="The directors' meeting agenda of a frozen month (主任会议议程)")
+    def agenda(self, request, caller, query):
+        with self.db.reading() as session:
+            return month.agenda(session, query["month"])
+
     @route("GET", "/ledger", query=schemas.LedgerQuery, response=schemas.LedgerOut,
            auth=("district",), also=("text/csv",),
            summary="The monthly classified ledger (JSON or CSV)")
     def ledger(self, request, caller, query):
         start, end = ledger.month_bounds(query["month"], self.data.timezone)
         with self.db.reading() as session:
-            items = app.ledger_items(session, start, end)
+            items = month.ledger_items(session, start, end)
         if query["format"] == "csv":
             return csv_response(ledger.to_csv(items), f"ledger-{query['month']}.csv")
         return {"month": query["month"], "summary": ledger.summarize(items), "items": items}

@@ -224,6 +224,32 @@ def test_a_third_return_sends_the_issue_to_a_meeting_instead_of_a_department(tim
     assert response.status_code == 201, response.text
 
 
+def test_the_month_freezes_by_itself_at_its_end_and_its_meeting_decides_its_agenda(timed,
+                                                                                   lianxin):
+    issue = lianxin.submit(category="funding")          # waits at the district
+    month = f"{now(timed).astimezone(SHANGHAI):%Y-%m}"
+    year, number = map(int, month.split("-"))
+    move(timed, datetime(year + number // 12, number % 12 + 1, 1, 0, 5, tzinfo=SHANGHAI))
+    snapshot = wait_until(lambda: lianxin.call("routing", "GET", "/ledger/snapshot", "district",
+                                               params={"month": month}), timeout=15,
+                          message=f"the ledger of {month} frozen")
+    assert snapshot.json()["frozen_by"] == "month end" and len(snapshot.json()["content_hash"]) == 64
+    again = lianxin.call("routing", "POST", "/ledger/freeze", "district", json={"month": month})
+    assert again.status_code == 409 and "month" in again.json()["fields"]
+
+    agenda = lianxin.call("routing", "GET", "/agenda", "district", params={"month": month}).json()
+    assert issue["id"] in {i["id"] for g in agenda["groups"] for i in g["items"]}
+    late = lianxin.submit(category="funding")           # after the freeze: not on the agenda
+    decide = {"held_on": f"{now(timed):%Y-%m-%d}", "agenda": month, "decisions": [
+        {"issue_id": issue["id"], "action": "reply", "note": "已答复"},
+        {"issue_id": late["id"], "action": "reply", "note": "已答复"}]}
+    refused = lianxin.call("routing", "POST", "/meetings", "district", json=decide)
+    assert refused.status_code == 422 and "decisions.1" in refused.json()["fields"]
+    assert lianxin.issue(late["id"])["status"] == "open"
+    decide["decisions"][1]["off_agenda_reason"] = "群众反映强烈"
+    assert lianxin.call("routing", "POST", "/meetings", "district", json=decide).status_code == 201
+
+
 def test_a_timer_due_while_its_service_is_stopped_fires_once_after_it_restarts(timed, lianxin):
     issue = lianxin.submit()
     [limit] = [d for d in deadlines(lianxin, "routing", VILLAGE_STATION)

@@ -1,4 +1,4 @@
-"""The monthly ledger's bounds and counts (which items are on it: ``app.ledger_items``,
+"""The monthly ledger's bounds and counts (which items are on it: ``month.ledger_items``,
 tested in test_routing_use_cases)."""
 from datetime import datetime, timezone
 

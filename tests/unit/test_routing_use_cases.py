@@ -6,7 +6,7 @@ import pytest
 
 from lianxin.errors import BadValue, NotAllowed, NotFound, NotYours
 from lianxin.web import Caller
-from services.routing import app, ledger
+from services.routing import app, ledger, month
 from services.routing.models import Base, MeetingRow
 from tests.unit.conftest import (
     DISTRICT_STATION,
@@ -357,7 +357,7 @@ def on_ledger(db, place, act, received, closed=None):
         act(issue_id, "resolve", note="已修复", now=closed)
         act(issue_id, "close", rating="satisfied", now=closed)
     with db.session() as session:
-        return str(issue_id) in {i["id"] for i in app.ledger_items(session, START, END)}
+        return str(issue_id) in {i["id"] for i in month.ledger_items(session, START, END)}
 
 
 def at(month, day, hour=0):
@@ -390,7 +390,7 @@ def test_the_month_runs_by_the_district_clock(db, place, act):
 def test_ledger_items_carry_every_issue_column(db, place):
     place(received=at(11, 5))
     with db.session() as session:
-        [item] = app.ledger_items(session, START, END)
+        [item] = month.ledger_items(session, START, END)
     assert (item["status"], item["station_id"], item["closed_at"]) == \
         ("open", VILLAGE_STATION, None)
     assert item["received_at"] == at(11, 5)

@@ -1,0 +1,112 @@
+"""The district's month: the classified ledger frozen at month end, and the agenda of
+the directors' meeting built from it (rules and counting: ``ledger``)."""
+import json
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from lianxin import timers
+from lianxin.errors import BadValue, NotAllowed, NotFound
+from services.routing import ledger
+from services.routing.models import IssueRow, LedgerMonthRow, StepRow, Timer
+
+MONTH_END = "month_end"          # the timer that freezes a month when it is over
+
+
+def check_month(session, month, now, tz):
+    """A month may be frozen from the system's first issue to the present one."""
+    if month > ledger.month_of(now, tz):
+        raise BadValue(f"{month} has not begun", {"month": ["is in the future"]})
+    first = session.execute(select(IssueRow.received_at).order_by(IssueRow.received_at)
+                            .limit(1)).scalar()
+    if first is None or month < ledger.month_of(first, tz):
+        raise BadValue(f"{month} is before the first issue",
+                       {"month": ["is before the system's first issue"]})
+
+
+def freeze(unit, month, tz, by):
+    """Freeze the month's ledger: its items and counts, with their hash, never rewritten."""
+    if unit.session.get(LedgerMonthRow, month) is not None:
+        raise NotAllowed(f"the ledger of {month} is frozen already",
+                         {"month": ["frozen already: a snapshot is never rewritten"]})
+    check_month(unit.session, month, unit.now, tz)
+    start, end = ledger.month_bounds(month, tz)
+    items = _plain(ledger_items(unit.session, start, end))
+    summary = ledger.summarize(items)
+    row = LedgerMonthRow(month=month, frozen_at=unit.now, frozen_by=by, items=items,
+                         summary=summary, content_hash=ledger.content_hash(items, summary))
+    unit.session.add(row)
+    unit.session.flush()
+    return row
+
+
+def snapshot(session, month):
+    row = session.get(LedgerMonthRow, month)
+    if row is None:
+        raise NotFound(f"the ledger of {month} is not frozen", {"month": ["not frozen"]})
+    return row
+
+
+def agenda(session, month):
+    """The directors' meeting agenda of a frozen month, each item with its history."""
+    frozen = snapshot(session, month)
+    groups = ledger.agenda(frozen.items)
+    for group in groups:
+        for item in group["items"]:
+            steps = session.execute(select(StepRow).where(StepRow.issue_id == item["id"])
+                                    .order_by(StepRow.version, StepRow.id)).scalars()
+            item["history"] = [{"event_type": s.event_type, "station_id": s.station_id,
+                                "reason": s.reason, "note": s.note,
+                                "occurred_at": s.occurred_at.isoformat()} for s in steps]
+    return {"month": month, "content_hash": frozen.content_hash, "groups": groups,
+            "total": sum(len(g["items"]) for g in groups)}
+
+
+def on_agenda(session, month):
+    """The ids of the issues on a month's agenda."""
+    return {item["id"] for group in ledger.agenda(snapshot(session, month).items)
+            for item in group["items"]}
+
+
+def arm_month_end(unit, tz, district_id):
+    """Keep one timer that freezes the present month when it ends (no cron: a row)."""
+    month = ledger.month_of(unit.now, tz)
+    subject = f"ledger:{month}"
+    if timers.open_timer(unit.session, Timer, subject, MONTH_END) is not None:
+        return
+    _, end = ledger.month_bounds(month, tz)
+    unit.session.add(Timer(kind=MONTH_END, subject_id=subject, issue_id="", holder=district_id,
+                           days=0, started_at=unit.now, due_at=end, fire_at=end,
+                           provisional=False, state="pending"))
+
+
+def fire_month_end(unit, timer, tz):
+    """The month is over: freeze it, unless the district office already has."""
+    month = timer.subject_id.removeprefix("ledger:")
+    if unit.session.get(LedgerMonthRow, month) is None:
+        try:
+            with unit.session.begin_nested():
+                freeze(unit, month, tz, "month end")
+        except BadValue:
+            pass                      # a month with no issues has no ledger to freeze
+    timers.close(unit, Timer, timer.subject_id)
+
+
+def ledger_items(session, start, end):
+    """Every issue on the ledger of the month [start, end), with how often time
+    escalated it (a limit run out at a village or town station)."""
+    rows = session.execute(select(IssueRow).where(IssueRow.received_at < end).where(
+        (IssueRow.closed_at.is_(None)) | (IssueRow.closed_at >= start))
+        .order_by(IssueRow.received_at)).scalars().all()
+    by_time = dict(session.execute(
+        select(StepRow.issue_id, func.count()).where(StepRow.reason == "overdue",
+                                                     StepRow.occurred_at < end)
+        .group_by(StepRow.issue_id)).all())
+    return [{**{c.name: getattr(row, c.name) for c in IssueRow.__table__.columns},
+             "overdue_escalations": by_time.get(row.id, 0)} for row in rows]
+
+
+def _plain(items):
+    """Items as JSON keeps them: timestamps as ISO-8601 text."""
+    return json.loads(json.dumps(items, default=lambda v: v.isoformat()
+                                 if isinstance(v, datetime) else str(v)))

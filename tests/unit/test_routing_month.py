@@ -1,0 +1,127 @@
+"""The district's month on an in-memory database: the ledger frozen at month end, the
+agenda built from it, and a meeting recorded against that agenda."""
+import uuid
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from lianxin.errors import BadValue, NotAllowed, NotFound
+from services.routing import app, ledger, month
+from services.routing.models import Base, LedgerMonthRow
+from tests.unit.conftest import VILLAGE, an_event
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOVEMBER = datetime(2026, 11, 10, 9, 0, tzinfo=SHANGHAI)
+TZ = "Asia/Shanghai"
+
+
+@pytest.fixture
+def db(unit_of):
+    store = unit_of(Base, "routing")
+    store.now = NOVEMBER
+    return store
+
+
+@pytest.fixture
+def place(db, routing_data):
+    def place(at=NOVEMBER, category="funding", **changes):        # funding: at the district
+        submitted = {"tracking_no": f"HB{uuid.uuid4().hex[:10]}", "channel": "hotline",
+                     "category": category, "title": "项目资金", "village_code": VILLAGE,
+                     **changes}
+        event = an_event("issue_submitted", uuid.uuid4(), **submitted)
+        event["occurred_at"] = at
+        with db.unit(at) as unit:
+            app.place_issue(unit, event, data=routing_data)
+        return str(event["issue_id"])
+    return place
+
+
+def freeze(db, name="2026-11", at=NOVEMBER + timedelta(days=18)):
+    with db.unit(at) as unit:
+        row = month.freeze(unit, name, TZ, "district office")
+    return row
+
+
+def test_a_frozen_month_keeps_its_items_and_a_hash_of_them(db, place):
+    issue_id = place()
+    row = freeze(db)
+    assert [i["id"] for i in row.items] == [issue_id]
+    assert row.content_hash == ledger.content_hash(row.items, row.summary)
+    assert row.summary["total"] == 1
+
+
+def test_a_month_is_frozen_once_and_never_rewritten(db, place):
+    place()
+    first = freeze(db)
+    place(at=NOVEMBER + timedelta(days=1))
+    with pytest.raises(NotAllowed) as refused:
+        freeze(db)
+    assert refused.value.fields == {"month": ["frozen already: a snapshot is never rewritten"]}
+    with db.session() as session:
+        assert month.snapshot(session, "2026-11").content_hash == first.content_hash
+
+
+@pytest.mark.parametrize("name, reason", [("2026-12", "is in the future"),
+                                          ("2026-10", "is before the system's first issue")])
+def test_a_month_in_the_future_or_before_the_first_issue_is_refused(db, place, name, reason):
+    place()
+    with pytest.raises(BadValue) as refused:
+        freeze(db, name)
+    assert refused.value.fields == {"month": [reason]}
+    with db.session() as session:
+        assert session.get(LedgerMonthRow, name) is None
+
+
+def test_the_month_freezes_by_itself_when_it_ends(db, routing_data, place):
+    place()
+    db.now = NOVEMBER
+    app.sweep(db, routing_data)                        # arms November's end
+    db.now = datetime(2026, 12, 1, 0, 1, tzinfo=SHANGHAI)
+    app.sweep(db, routing_data)
+    with db.session() as session:
+        row = month.snapshot(session, "2026-11")
+        assert row.frozen_by == "month end"
+        app.sweep(db, routing_data)                    # December's end armed, nothing again
+        assert month.snapshot(session, "2026-11").frozen_at == row.frozen_at
+        assert [t["limit"] for t in app.deadlines(session)] == ["district"]
+
+
+def test_the_agenda_is_every_issue_waiting_at_the_district_by_category_overdue_first(
+        db, routing_data, place):
+    later = place(at=NOVEMBER + timedelta(days=1))
+    overdue = place(at=NOVEMBER + timedelta(days=2))
+    land = place(category="land")                       # starts at the town: not on it
+    with db.unit() as unit:
+        app.load(unit.session, overdue).overdue_since = NOVEMBER + timedelta(days=20)
+    freeze(db)
+    with db.session() as session:
+        agenda = month.agenda(session, "2026-11")
+    assert [g["category"] for g in agenda["groups"]] == ["funding"]
+    assert [i["id"] for i in agenda["groups"][0]["items"]] == [overdue, later]
+    assert agenda["groups"][0]["items"][0]["history"][0]["event_type"] == "issue_routed"
+    assert land not in {i["id"] for g in agenda["groups"] for i in g["items"]}
+
+
+def test_an_agenda_of_a_month_not_frozen_is_not_found(db):
+    with db.session() as session, pytest.raises(NotFound):
+        month.agenda(session, "2026-11")
+
+
+def test_a_meeting_decides_an_issue_off_its_agenda_only_with_a_reason(db, routing_data, place):
+    on = place()
+    freeze(db)
+    off = place(at=NOVEMBER + timedelta(days=19))
+    meeting = {"held_on": date(2026, 11, 30), "agenda": "2026-11", "decisions": [
+        {"issue_id": on, "action": "reply", "note": "已答复"},
+        {"issue_id": off, "action": "reply", "note": "已答复"}]}
+    with pytest.raises(BadValue) as refused, db.unit() as unit:
+        app.hold_meeting(unit, meeting, {}, routing_data)
+    assert refused.value.fields == {"decisions.1": {
+        "off_agenda_reason": ["required for an issue not on the agenda"]}}
+    meeting["decisions"][1]["off_agenda_reason"] = "群众反映强烈，临时增加"
+    with db.unit() as unit:
+        record = app.hold_meeting(unit, meeting, {}, routing_data)
+    assert record.agenda == "2026-11"
+    assert [d["off_agenda_reason"] for d in record.decisions if "off_agenda_reason" in d] == \
+        ["群众反映强烈，临时增加"]
