@@ -1,5 +1,6 @@
 """Unit tests of the rules and use cases: plain objects, the sample directory, an
 in-memory SQLite database per test, no broker."""
+import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -135,3 +136,15 @@ def migration_diff(base, service, tmp_path):
         diff = compare_metadata(context, base.metadata)
     engine.dispose()
     return diff
+
+
+def placed(db, data, at, **changes):
+    """The id of a new issue routing placed at ``at`` (a hotline road issue unless changed)."""
+    from services.routing import app
+    submitted = {"tracking_no": "HB202611000001", "channel": "hotline", "category": "roads",
+                 "title": "村道塌方", "village_code": VILLAGE, **changes}
+    event = an_event("issue_submitted", uuid.uuid4(), **submitted)
+    event["occurred_at"] = at
+    with db.unit(at) as unit:
+        app.place_issue(unit, event, data=data)
+    return str(event["issue_id"])

@@ -1,6 +1,5 @@
 """The district's month on an in-memory database: the ledger frozen at month end, the
 agenda built from it, and a meeting recorded against that agenda."""
-import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +8,7 @@ import pytest
 from lianxin.errors import BadValue, NotAllowed, NotFound
 from services.routing import app, ledger, month
 from services.routing.models import Base, LedgerMonthRow
-from tests.unit.conftest import VILLAGE, an_event
+from tests.unit.conftest import placed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOVEMBER = datetime(2026, 11, 10, 9, 0, tzinfo=SHANGHAI)
@@ -25,16 +24,9 @@ def db(unit_of):
 
 @pytest.fixture
 def place(db, routing_data):
-    def place(at=NOVEMBER, category="funding", **changes):        # funding: at the district
-        submitted = {"tracking_no": f"HB{uuid.uuid4().hex[:10]}", "channel": "hotline",
-                     "category": category, "title": "项目资金", "village_code": VILLAGE,
-                     **changes}
-        event = an_event("issue_submitted", uuid.uuid4(), **submitted)
-        event["occurred_at"] = at
-        with db.unit(at) as unit:
-            app.place_issue(unit, event, data=routing_data)
-        return str(event["issue_id"])
-    return place
+    """An issue placed in November; funding ones wait at the district."""
+    return lambda at=NOVEMBER, category="funding": placed(db, routing_data, at,
+                                                          category=category)
 
 
 def freeze(db, name="2026-11", at=NOVEMBER + timedelta(days=18)):

@@ -15,10 +15,10 @@ from services.routing.models import Base, Timer
 from tests.unit.conftest import (
     DISTRICT_STATION,
     TOWN_STATION,
-    VILLAGE,
     VILLAGE_STATION,
     an_event,
     an_issue,
+    placed,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -32,15 +32,7 @@ def db(unit_of):
 
 @pytest.fixture
 def place(db, routing_data):
-    def place(at=MONDAY, **changes):
-        submitted = {"tracking_no": "HB202609000001", "channel": "hotline", "category": "roads",
-                     "title": "村道塌方", "village_code": VILLAGE, **changes}
-        event = an_event("issue_submitted", uuid.uuid4(), **submitted)
-        event["occurred_at"] = at
-        with db.unit(at) as unit:
-            app.place_issue(unit, event, data=routing_data)
-        return str(event["issue_id"])
-    return place
+    return lambda at=MONDAY, **changes: placed(db, routing_data, at, **changes)
 
 
 def sweep(db, routing_data, at):
