@@ -78,6 +78,7 @@ class IssueRouted(IssueMoved):
 class IssueEscalated(IssueMoved):
     from_station_id = fields.String(required=True)
     reason = fields.String(required=True, validate=validate.OneOf(ESCALATION_REASONS))
+    review_id = fields.String(load_default=None, allow_none=True)   # the monthly review (研判)
 
 
 class IssueReferred(IssueMoved):

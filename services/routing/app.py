@@ -268,6 +268,13 @@ def check_station_access(caller, station_id, ladder):
                         {"station_id": ["not the caller's station"]})
 
 
+def check_reviewing_station(station_id, ladder):
+    """Village and town stations review their month; the district decides at a meeting."""
+    if ladder.stations[station_id].tier not in domain.REVIEWING_TIERS:
+        raise NotAllowed("the district office decides its issues at a meeting",
+                         {"station_id": ["a review is held by a village or town station"]})
+
+
 def station_issues(session, station_id, status=None):
     query = select(IssueRow).where(IssueRow.station_id == station_id)
     if status:

@@ -93,12 +93,14 @@ def _stay(issue: Issue, ladder: Ladder, note: str | None = None, **_: Any) -> Pl
     return {}, {"note": note}
 
 
-def _escalate(issue: Issue, ladder: Ladder, reason: str, note: str | None = None) -> Placed:
+def _escalate(issue: Issue, ladder: Ladder, reason: str, note: str | None = None,
+              review_id: str | None = None) -> Placed:
     if reason not in ESCALATION_REASONS:
         raise BadValue.field("reason", f"must be one of {', '.join(ESCALATION_REASONS)}")
     parent = ladder.parent(issue.station_id)
     return ({"tier": parent.tier, "station_id": parent.id},
-            {"from_station_id": issue.station_id, "reason": reason, "note": note})
+            {"from_station_id": issue.station_id, "reason": reason, "note": note,
+             "review_id": review_id})
 
 
 def _refer(issue: Issue, ladder: Ladder, department: str, cooperating: Sequence[str] = (),
@@ -201,3 +203,22 @@ def must_go_to_meeting(returns: int, returns_max: int) -> bool:
     """Returned more often than the rules allow: no more reassigning between
     departments; the district office decides it at a meeting."""
     return returns > returns_max
+
+
+# A station's monthly review (村"两委"研判, 镇逐项研判): every open issue it holds is
+# resolved, escalated or kept, in one worksheet.
+REVIEW_ACTIONS = {"resolve": "resolve", "escalate": "escalate", "keep": None}
+REVIEWING_TIERS = frozenset({"village", "town"})
+
+
+def review_gaps(open_ids: set[str], decided: list[str]) -> dict[str, list[str]]:
+    """What a worksheet lacks or has too much of: every open issue the station holds,
+    each once, and nothing else."""
+    errors: dict[str, list[str]] = {}
+    missing = sorted(open_ids - set(decided))
+    if missing:
+        errors["decisions"] = [f"no decision for open issue {i}" for i in missing]
+    twice = sorted({i for i in decided if decided.count(i) > 1})
+    if twice:
+        errors.setdefault("decisions", []).extend(f"issue {i} decided twice" for i in twice)
+    return errors

@@ -70,3 +70,14 @@ class LedgerMonthRow(Base):
     content_hash = Column(String(64), nullable=False)
     summary = Column(JSON, nullable=False)
     items = Column(JSON, nullable=False)
+
+
+class ReviewRow(Base):
+    """A station's monthly review: what it decided for each open issue it held."""
+    __tablename__ = "reviews"
+    id = Column(String(36), primary_key=True)
+    station_id = Column(String(64), nullable=False, index=True)
+    month = Column(String(7), nullable=False)
+    held_on = Column(Date, nullable=False)
+    decisions = Column(JSON, nullable=False)
+    recorded_at = Column(UtcDateTime(), nullable=False)

@@ -3,7 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from lianxin import timers
 from lianxin.contracts import ESCALATION_REASONS, ISSUE_STATUSES
-from services.routing.domain import MEETING_ACTIONS
+from services.routing.domain import MEETING_ACTIONS, REVIEW_ACTIONS
 
 TEXT = validate.Length(min=1, max=2000)
 CODE = validate.Length(min=1, max=32)
@@ -74,7 +74,7 @@ class ResolveIn(Schema):
 class EscalateIn(Schema):
     # "overdue" is the reason of the escalations time makes, not a station's
     reason = fields.String(required=True, validate=validate.OneOf(
-        [r for r in ESCALATION_REASONS if r != "overdue"]))
+        [r for r in ESCALATION_REASONS if r != "overdue"]))   # overdue: time's, not a station's
     note = fields.String(required=True, validate=TEXT)
 
 
@@ -192,3 +192,41 @@ class AgendaOut(Schema):
     content_hash = fields.String()
     total = fields.Integer()
     groups = fields.List(fields.Nested(AgendaGroupOut))
+
+
+STATION_REASONS = [r for r in ESCALATION_REASONS if r != "overdue"]
+
+
+class ReviewDecisionIn(Schema):
+    issue_id = fields.UUID(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(tuple(REVIEW_ACTIONS)))
+    reason = fields.String(validate=validate.OneOf(STATION_REASONS), metadata={
+        "description": "why it goes up (an escalation only)"})
+    note = fields.String(required=True, validate=TEXT)
+
+    @validates_schema
+    def escalation_needs_reason(self, data, **kwargs):
+        if data["decision"] == "escalate" and not data.get("reason"):
+            raise ValidationError("an escalation needs a reason", "reason")
+        if data["decision"] != "escalate" and data.get("reason"):
+            raise ValidationError("only an escalation has a reason", "reason")
+
+
+class ReviewIn(Schema):
+    month = fields.String(required=True, validate=MONTH)
+    held_on = fields.Date(required=True)
+    decisions = fields.List(fields.Nested(ReviewDecisionIn), required=True,
+                            validate=validate.Length(max=1000))
+
+
+class ReviewOut(Schema):
+    id = fields.String()
+    station_id = fields.String()
+    month = fields.String()
+    held_on = fields.Date()
+    decisions = fields.List(fields.Dict())
+    recorded_at = fields.AwareDateTime()
+
+
+class ReviewsQuery(Schema):
+    month = fields.String(validate=MONTH)

@@ -10,7 +10,7 @@ from lianxin.endpoints import BaseService
 from lianxin.reference import Reference
 from lianxin.rpc import call
 from lianxin.web import csv_response, route
-from services.routing import app, ledger, month, schemas
+from services.routing import app, ledger, month, reviews, schemas
 from services.routing.models import Base
 
 ISSUE_HOLDERS = ("station", "district")
@@ -82,6 +82,24 @@ class RoutingService(BaseService):
         app.check_station_access(caller, station_id, self.ladder)
         with self.db.reading() as session:
             return app.station_issues(session, station_id, query.get("status"))
+
+    @route("POST", "/stations/<station_id>/reviews", body=schemas.ReviewIn,
+           response=schemas.ReviewOut, status=201, auth=ISSUE_HOLDERS,
+           summary="A village or town station's monthly review (研判): every open issue "
+                   "resolved, escalated or kept, all or none")
+    def review(self, request, station_id, caller, body):
+        app.check_station_access(caller, station_id, self.ladder)
+        app.check_reviewing_station(station_id, self.ladder)
+        with self.db.transaction() as unit:
+            return reviews.hold_review(unit, station_id, body, self.data)
+
+    @route("GET", "/stations/<station_id>/reviews", query=schemas.ReviewsQuery,
+           response=schemas.ReviewOut(many=True), auth=ISSUE_HOLDERS,
+           summary="A station's monthly reviews")
+    def station_reviews(self, request, station_id, caller, query):
+        app.check_station_access(caller, station_id, self.ladder)
+        with self.db.reading() as session:
+            return reviews.reviews(session, station_id, query.get("month"))
 
     @route("POST", "/issues/<issue_id>/resolve", body=schemas.ResolveIn,
            response=schemas.IssueOut, auth=ISSUE_HOLDERS, summary="Resolve at this station")

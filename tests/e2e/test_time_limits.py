@@ -250,6 +250,29 @@ def test_the_month_freezes_by_itself_at_its_end_and_its_meeting_decides_its_agen
     assert lianxin.call("routing", "POST", "/meetings", "district", json=decide).status_code == 201
 
 
+def test_a_village_review_decides_its_worksheet_and_only_that_station_may_hold_it(timed,
+                                                                                  lianxin):
+    issue = lianxin.submit()
+    worksheet = lianxin.call("routing", "GET", f"/stations/{VILLAGE_STATION}/issues",
+                             VILLAGE_STATION, params={"status": "open"}).json()
+    decisions = [{"issue_id": row["id"], "decision": "keep", "note": "继续跟进"}
+                 for row in worksheet if row["id"] != issue["id"]]
+    decisions.append({"issue_id": issue["id"], "decision": "escalate",
+                      "reason": "beyond_authority", "note": "村两委研判：超出村级权限"})
+    body = {"month": f"{now(timed):%Y-%m}", "held_on": f"{now(timed):%Y-%m-%d}",
+            "decisions": decisions}
+    path = f"/stations/{VILLAGE_STATION}/reviews"
+    assert lianxin.call("routing", "POST", path, "st-610902101001", json=body).status_code == 403
+    assert lianxin.call("routing", "POST", f"/stations/{DISTRICT_STATION}/reviews", "district",
+                        json={**body, "decisions": []}).status_code == 409
+    response = lianxin.call("routing", "POST", path, VILLAGE_STATION, json=body)
+    assert response.status_code == 201, response.text
+    lianxin.wait(issue["id"], tier="town")
+    [step] = [s for s in route(lianxin, issue["id"])["steps"]
+              if s["event_type"] == "issue_escalated"]
+    assert step["reason"] == "beyond_authority"
+
+
 def test_a_timer_due_while_its_service_is_stopped_fires_once_after_it_restarts(timed, lianxin):
     issue = lianxin.submit()
     [limit] = [d for d in deadlines(lianxin, "routing", VILLAGE_STATION)

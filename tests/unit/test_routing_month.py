@@ -117,3 +117,37 @@ def test_a_meeting_decides_an_issue_off_its_agenda_only_with_a_reason(db, routin
     assert record.agenda == "2026-11"
     assert [d["off_agenda_reason"] for d in record.decisions if "off_agenda_reason" in d] == \
         ["群众反映强烈，临时增加"]
+
+
+def review(db, routing_data, station, decisions, held_on=date(2026, 11, 28)):
+    from services.routing import reviews
+    with db.unit() as unit:
+        return reviews.hold_review(unit, station, {"month": "2026-11", "held_on": held_on,
+                                                   "decisions": decisions}, routing_data)
+
+
+def test_a_village_review_decides_every_open_issue_at_once(db, routing_data, place):
+    from tests.unit.conftest import TOWN_STATION, VILLAGE_STATION
+    kept, solved, raised = (place(category="roads") for _ in range(3))
+    row = review(db, routing_data, VILLAGE_STATION, [
+        {"issue_id": kept, "decision": "keep", "note": "下月继续跟进"},
+        {"issue_id": solved, "decision": "resolve", "note": "村两委协调已解决"},
+        {"issue_id": raised, "decision": "escalate", "reason": "beyond_authority",
+         "note": "超出村级权限"}])
+    with db.session() as session:
+        assert app.load(session, kept).status == "open"
+        assert app.load(session, solved).status == "handled"
+        assert app.load(session, raised).station_id == TOWN_STATION
+    [escalated] = [e for e in db.published if e.get("reason") == "beyond_authority"]
+    assert escalated["review_id"] == row.id
+
+
+def test_a_review_that_misses_an_open_issue_changes_nothing(db, routing_data, place):
+    from tests.unit.conftest import VILLAGE_STATION
+    decided, missed = place(category="roads"), place(category="roads")
+    with pytest.raises(BadValue) as refused:
+        review(db, routing_data, VILLAGE_STATION,
+               [{"issue_id": decided, "decision": "resolve", "note": "已解决"}])
+    assert refused.value.fields == {"decisions": [f"no decision for open issue {missed}"]}
+    with db.session() as session:
+        assert app.load(session, decided).status == "open"

@@ -1,4 +1,4 @@
-"""the month: frozen ledgers, and the agenda a meeting decided
+"""the month: frozen ledgers, the agenda a meeting decided, stations' monthly reviews
 
 Revision ID: routing_0005
 Revises: routing_0004
@@ -25,9 +25,20 @@ def upgrade():
                     sa.PrimaryKeyConstraint('month'))
     with op.batch_alter_table('meetings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('agenda', sa.String(length=7), nullable=True))
+    op.create_table('reviews',
+                    sa.Column('id', sa.String(length=36), nullable=False),
+                    sa.Column('station_id', sa.String(length=64), nullable=False),
+                    sa.Column('month', sa.String(length=7), nullable=False),
+                    sa.Column('held_on', sa.Date(), nullable=False),
+                    sa.Column('decisions', sa.JSON(), nullable=False),
+                    sa.Column('recorded_at', UtcDateTime(), nullable=False),
+                    sa.PrimaryKeyConstraint('id'))
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reviews_station_id'), ['station_id'], unique=False)
 
 
 def downgrade():
+    op.drop_table('reviews')
     with op.batch_alter_table('meetings', schema=None) as batch_op:
         batch_op.drop_column('agenda')
     op.drop_table('ledger_months')
