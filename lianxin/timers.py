@@ -179,9 +179,13 @@ def recompute_provisional(unit: Any, model: Any, calendar: WorkCalendar) -> int:
 
 
 def listing(session: Any, model: Any, holders: Iterable[str] | None = None,
-            overdue: bool | None = None, limit: int = 1000) -> list[Any]:
-    """Open timers, soonest deadline first; ``holders`` narrows them to some holders."""
+            overdue: bool | None = None, limit: int = 1000,
+            issue_id: str | None = None) -> list[Any]:
+    """Open timers, soonest deadline first; ``holders`` narrows them to some holders,
+    ``issue_id`` to one issue's."""
     query = select(model).where(model.state.in_(OPEN))
+    if issue_id is not None:
+        query = query.where(model.issue_id == str(issue_id))
     if holders is not None:
         query = query.where(model.holder.in_(list(holders)))
     if overdue is not None:
@@ -203,3 +207,18 @@ class DeadlineOut(Schema):
     due_at = fields.AwareDateTime()
     provisional = fields.Boolean(metadata={
         "description": "counted Monday to Friday over a year the calendar lacks"})
+
+
+def ended_within(session: Any, model: Any, start: datetime, end: datetime,
+                 kinds: Iterable[str]) -> list[Any]:
+    """Timers of ``kinds`` whose limit ended in [start, end): the step taken in time or
+    late, or the limit run out with the step still not taken."""
+    query = select(model).where(model.kind.in_(list(kinds)), (
+        (model.closed_at >= start) & (model.closed_at < end) & (model.state == "done")) | (
+        (model.due_at >= start) & (model.due_at < end) & (model.state == "overdue")))
+    return list(session.execute(query).scalars())
+
+
+def in_time(timer: Any) -> bool:
+    """Whether the step a timer waited for was taken by its deadline."""
+    return timer.state == "done" and timer.closed_at <= timer.due_at

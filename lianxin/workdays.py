@@ -154,3 +154,11 @@ def _line_naming(text: str, message: str) -> int:
 def years_around(moment: datetime) -> list[int]:
     """The years a deadline set now may fall in: this one and the next."""
     return [moment.year, moment.year + 1]
+
+
+def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
+    """The first instant of ``month`` ("YYYY-MM") and of the month after, in ``tz``."""
+    year, number = map(int, month.split("-"))
+    start = datetime(year, number, 1, tzinfo=ZoneInfo(tz))
+    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=ZoneInfo(tz))
+    return start, end

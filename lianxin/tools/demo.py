@@ -330,11 +330,10 @@ class Month:
         left = [i for i in self.items.values() if "village:left alone" in i.path]
         slow = {i.id for i in self.items.values() if any(p.startswith("not accepted")
                                                          for p in i.path)}
-        dues = [d["due_at"] for d in self.api.get("routing", "/deadlines", key=self.keys.district)
-                if d["issue_id"] in {i.id for i in left} and d["limit"] == "village"]
-        dues += [d["due_at"] for d in self.api.get("departments", "/deadlines",
-                                                   key=self.keys.district)
-                 if d["issue_id"] in slow and d["limit"] == "accept"]
+        dues = [d["due_at"] for item in left for d in self.deadlines("routing", item.id)
+                if d["limit"] == "village"]
+        dues += [d["due_at"] for issue_id in slow for d in self.deadlines("departments", issue_id)
+                 if d["limit"] == "accept"]
         if not dues:
             return None
         target = max(datetime.fromisoformat(d) for d in dues) + timedelta(minutes=1)
@@ -353,6 +352,10 @@ class Month:
             wait_for(f"{event_type} notices", lambda e=event_type, n=count:
                      self.told(e) >= 2 * n or (None, f"{self.told(e)} of {2 * n}"))
         return target
+
+    def deadlines(self, service, issue_id):
+        return self.api.get(service, "/deadlines", key=self.keys.district,
+                            params={"issue_id": issue_id})
 
     def swept_since(self, service, moment):
         swept = self.api.get(service, "/health")["events"]["last_timer_sweep"]

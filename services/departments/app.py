@@ -204,9 +204,9 @@ def detail(session, assignment_id, department):
             "due_at": row.due_at, "steps": steps, "extensions": _extensions(session, row.id)}
 
 
-def deadlines(session, departments=None, overdue=None):
+def deadlines(session, departments=None, overdue=None, issue_id=None):
     """Running time limits of assignments (of ``departments``, else all), soonest first."""
-    rows = timers.listing(session, Timer, departments, overdue)
+    rows = timers.listing(session, Timer, departments, overdue, issue_id=issue_id)
     found = {a.id: a for a in session.execute(select(AssignmentRow).where(
         AssignmentRow.id.in_({t.subject_id for t in rows}))).scalars()} if rows else {}
     return [{"id": t.id, "assignment_id": t.subject_id, "issue_id": t.issue_id,

@@ -141,7 +141,8 @@ class DepartmentsService(BaseService):
         if department is not None and department not in self.catalog.departments:
             raise NotFound.field("department", f"unknown department {department!r}")
         with self.db.reading() as session:
-            return app.deadlines(session, department and [department], query.get("overdue"))
+            return app.deadlines(session, department and [department], query.get("overdue"),
+                                 query.get("issue_id"))
 
     def _act(self, assignment_id, action, caller, note):
         with self.db.transaction() as unit:

@@ -118,9 +118,9 @@ def sweep(unit_source, data):
     return timers.fire_due(unit_source, Timer, fire_one)
 
 
-def deadlines(session, holders=None, overdue=None):
+def deadlines(session, holders=None, overdue=None, issue_id=None):
     """Running time limits held by stations, soonest first, with their issue's number."""
-    rows = [t for t in timers.listing(session, Timer, holders, overdue)
+    rows = [t for t in timers.listing(session, Timer, holders, overdue, issue_id=issue_id)
             if t.holder != domain.VOTER and t.kind != month.MONTH_END]
     issues = {i.id: i for i in session.execute(select(IssueRow).where(
         IssueRow.id.in_({t.issue_id for t in rows}))).scalars()} if rows else {}

@@ -222,3 +222,16 @@ def review_gaps(open_ids: set[str], decided: list[str]) -> dict[str, list[str]]:
     if twice:
         errors.setdefault("decisions", []).extend(f"issue {i} decided twice" for i in twice)
     return errors
+
+
+def recurring(moments: Sequence[Any], window: Any, least: int) -> list[int]:
+    """The indexes of the longest run of sorted ``moments`` that lie within ``window``
+    of the run's first, if at least ``least`` long (else [])."""
+    best: list[int] = []
+    first = 0
+    for last in range(len(moments)):
+        while moments[last] - moments[first] > window:
+            first += 1
+        if last - first + 1 > len(best):
+            best = list(range(first, last + 1))
+    return best if len(best) >= least else []

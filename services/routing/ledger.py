@@ -15,15 +15,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from lianxin.workdays import month_bounds
+
+__all__ = ["month_bounds"]      # the month's bounds live with the calendar
+
 DIMENSIONS = ("tier", "station_id", "category", "department", "status")
-
-
-def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
-    """The first instant of ``month`` ("YYYY-MM") and of the month after, in ``tz``."""
-    year, number = map(int, month.split("-"))
-    start = datetime(year, number, 1, tzinfo=ZoneInfo(tz))
-    end = datetime(year + number // 12, number % 12 + 1, 1, tzinfo=ZoneInfo(tz))
-    return start, end
 
 
 def summarize(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

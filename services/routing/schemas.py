@@ -116,6 +116,7 @@ class DeadlinesQuery(Schema):
     station_id = fields.String(validate=validate.Length(min=1, max=64), metadata={
         "description": "one station's (the district office may ask for any)"})
     overdue = fields.Boolean(metadata={"description": "only overdue ones, or only the others"})
+    issue_id = fields.UUID(metadata={"description": "one issue's only"})
 
 
 class DeadlineOut(timers.DeadlineOut):
@@ -230,3 +231,19 @@ class ReviewOut(Schema):
 
 class ReviewsQuery(Schema):
     month = fields.String(validate=MONTH)
+
+
+class ReportOut(Schema):
+    """A part of the monthly circular: named tables of counts (``lianxin report``)."""
+    class Meta:
+        unknown = "include"
+
+    month = fields.String()
+    totals = fields.Dict()
+    by_town = fields.Dict()
+    by_category = fields.Dict()
+    by_channel = fields.Dict()
+    open_by_tier = fields.Dict()
+    open_by_station = fields.Dict()
+    overdue = fields.List(fields.Dict())
+    clusters = fields.List(fields.Dict())

@@ -1,5 +1,6 @@
 """Routing service: the ladder, where each issue sits, escalation, meetings, ledger."""
 from dataclasses import dataclass
+from datetime import timedelta
 
 from nameko.rpc import RpcProxy
 
@@ -10,7 +11,7 @@ from lianxin.endpoints import BaseService
 from lianxin.reference import Reference
 from lianxin.rpc import call
 from lianxin.web import csv_response, route
-from services.routing import app, ledger, month, reviews, schemas
+from services.routing import app, ledger, month, reports, reviews, schemas
 from services.routing.models import Base
 
 ISSUE_HOLDERS = ("station", "district")
@@ -22,10 +23,14 @@ class RoutingData:
     rules: rulesfile.RuleSet
     timezone: str
     calendar: workdays.WorkCalendar
+    repeat_window: timedelta = timedelta(days=30)   # repeat issues: REPEAT_WINDOW_DAYS
+    repeat_min: int = 3                             # and REPEAT_MIN
 
 
 def load_routing_data(config):
-    return RoutingData(*directory.read(config), config["TIMEZONE"], workdays.read(config))
+    return RoutingData(*directory.read(config), config["TIMEZONE"], workdays.read(config),
+                       timedelta(days=float(config.get("REPEAT_WINDOW_DAYS") or 30)),
+                       int(config.get("REPEAT_MIN") or 3))
 
 
 class RoutingService(BaseService):
@@ -162,7 +167,7 @@ class RoutingService(BaseService):
             app.check_station_access(caller, station_id or caller.id, self.ladder)
         holders = [station_id or caller.id] if station_id or caller.role == "station" else None
         with self.db.reading() as session:
-            return app.deadlines(session, holders, query.get("overdue"))
+            return app.deadlines(session, holders, query.get("overdue"), query.get("issue_id"))
 
     @route("POST", "/ledger/freeze", body=schemas.MonthQuery, response=schemas.SnapshotOut,
            status=201, auth=("district",),
@@ -183,6 +188,13 @@ class RoutingService(BaseService):
     def agenda(self, request, caller, query):
         with self.db.reading() as session:
             return month.agenda(session, query["month"])
+
+    @route("GET", "/reports/circular", query=schemas.MonthQuery, response=schemas.ReportOut,
+           auth=("district",), summary="Routing's part of the month's circular (通报)")
+    def circular(self, request, caller, query):
+        with self.db.reading() as session:
+            return reports.circular(session, query["month"], self.data.timezone, self.ladder,
+                                    self.data.repeat_window, self.data.repeat_min)
 
     @route("GET", "/ledger", query=schemas.LedgerQuery, response=schemas.LedgerOut,
            auth=("district",), also=("text/csv",),

@@ -88,6 +88,7 @@ def test_a_holiday_week_pauses_the_count_and_a_village_issue_left_alone_goes_up_
     # 5 working days: 29, 30 September, 8, 9 October and Saturday 10 October (调休)
     assert limit["limit"] == "village"
     assert datetime.fromisoformat(limit["due_at"]) == datetime(2026, 10, 11, tzinfo=SHANGHAI)
+    assert deadlines(lianxin, "routing", "district", issue_id=issue["id"]) == [limit]
 
     move(timed, datetime(2026, 10, 7, 12, 0, tzinfo=SHANGHAI))     # Mon–Fri would be past
     assert route(lianxin, issue["id"])["issue"]["tier"] == "village"
