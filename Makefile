@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint faults demo bench check clean
+.PHONY: run test lint faults demo report bench check clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ faults: $(INSTALLED)  ## the fault suite alone (kills, cuts, outages), SQLite th
 
 demo: $(INSTALLED)  ## with the system running: a month of issues, then the ledger
 	$(DEVELOPMENT) $(PY) -m lianxin demo
+
+report: $(INSTALLED)  ## with the system running: the circular of MONTH (YYYY-MM) under var/reports
+	$(PY) -m lianxin report --month $(MONTH)
 
 bench: $(INSTALLED)  ## with the system running: end-to-end issues/s and latency
 	$(DEVELOPMENT) $(PY) -m lianxin bench $(BENCH_ARGS)

@@ -19,6 +19,13 @@ if TYPE_CHECKING:
     from lianxin.db import Database
 
 STATUSES = ("dead", "parked", "replayed", "discarded")
+MONTH = validate.Regexp(r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$",
+                        error="must be YYYY-MM, a year from 1900 to 2199")
+
+
+class MonthQuery(Schema):
+    """A month of the ledger or of a report."""
+    month = fields.String(required=True, validate=MONTH)
 
 
 class DeadLetterOut(Schema):

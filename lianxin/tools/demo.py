@@ -30,6 +30,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import click
 from rich.columns import Columns
@@ -38,6 +39,7 @@ from rich.table import Table
 
 from lianxin import clock
 from lianxin.config import read_yaml
+from lianxin.tools import report
 from lianxin.tools.client import (
     WORKERS,
     DemoError,
@@ -80,6 +82,8 @@ from lianxin.tools.demo_data import (
     SURNAMES,
     TIER_NAMES,
 )
+
+REPORTS = Path("var/reports")
 
 
 @dataclass
@@ -502,6 +506,12 @@ def demo(config, issues, seed):
     ledger = api.get("routing", "/ledger", key=keys.district,
                      params={"month": when.strftime("%Y-%m")})
     print_ledger(console, month, ledger)
+    with progress_bars(console, 34) as progress:
+        written = report.write_all(REPORTS, when.strftime("%Y-%m"),
+                                   report.fetch_parts(api, keys.district, when.strftime("%Y-%m")),
+                                   report.names_of(config), progress)
+    console.print(f"The month's circular (通报): {len(written)} files under "
+                  f"{REPORTS.resolve()} (JSON, CSV, XLSX, PNG)")
 
 
 def _movable_clock(config, api, console):

@@ -104,3 +104,11 @@ class DeadlineOut(timers.DeadlineOut):
     assignment_id = fields.String()
     department = fields.String(metadata={"description": "the department that must act"})
     limit = fields.String(metadata={"description": "accept (签收) or complete (办结)"})
+
+
+class DepartmentsReportOut(Schema):
+    month = fields.String()
+    departments = fields.Dict(metadata={"description": "per department code: assigned, "
+                                        "completed, returned, accept_limits, accept_in_time, "
+                                        "complete_limits, complete_in_time, extensions_asked, "
+                                        "extensions_granted, overdue_now"})

@@ -5,11 +5,11 @@ from lianxin import directory, rulesfile, workdays
 from lianxin.config import read_yaml
 from lianxin.consumers import every, rpc, subscribe
 from lianxin.db import Database
-from lianxin.endpoints import BaseService
+from lianxin.endpoints import BaseService, MonthQuery
 from lianxin.errors import NotFound, NotYours
 from lianxin.reference import Reference
 from lianxin.web import route
-from services.departments import app, domain, schemas
+from services.departments import app, domain, reports, schemas
 from services.departments.models import Base
 
 DEPARTMENT = ("department",)
@@ -23,6 +23,7 @@ class DepartmentsData:
     rules: rulesfile.RuleSet              # time limits and extensions (RULES_FILE)
     calendar: workdays.WorkCalendar
     district_id: str                      # the district office's station: the supervisor (督办)
+    timezone: str = "Asia/Shanghai"       # where a report's month begins
 
 
 def load_catalog(config):
@@ -38,7 +39,8 @@ def load_departments_data(config):
     ladder = directory.from_directory(read_yaml(config["DIRECTORY_FILE"]))
     rules = rulesfile.read(config["RULES_FILE"], categories=list(ladder.categories),
                            departments=list(catalog.departments))
-    return DepartmentsData(catalog, rules, workdays.read(config), ladder.district.id)
+    return DepartmentsData(catalog, rules, workdays.read(config), ladder.district.id,
+                           config["TIMEZONE"])
 
 
 class DepartmentsService(BaseService):
@@ -143,6 +145,13 @@ class DepartmentsService(BaseService):
         with self.db.reading() as session:
             return app.deadlines(session, department and [department], query.get("overdue"),
                                  query.get("issue_id"))
+
+    @route("GET", "/reports/departments", query=MonthQuery,
+           response=schemas.DepartmentsReportOut, auth=("district",),
+           summary="Departments' part of the month's circular")
+    def departments_report(self, request, caller, query):
+        with self.db.reading() as session:
+            return reports.circular(session, query["month"], self.data.timezone)
 
     def _act(self, assignment_id, action, caller, note):
         with self.db.transaction() as unit:

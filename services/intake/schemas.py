@@ -90,3 +90,12 @@ class AccessQuery(Schema):
 
 class TrackingQuery(AccessQuery):
     tracking_no = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class FeedbackReportOut(Schema):
+    month = fields.String()
+    ratings = fields.Dict(keys=fields.String(), values=fields.Integer())
+    satisfaction = fields.Float(allow_none=True, metadata={
+        "description": "satisfied and basically satisfied over all ratings"})
+    taken_by_phone = fields.Integer()
+    by_town = fields.Dict()

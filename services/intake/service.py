@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 from lianxin import directory, rulesfile
 from lianxin.consumers import rpc, subscribe
 from lianxin.db import Database
-from lianxin.endpoints import BaseService
+from lianxin.endpoints import BaseService, MonthQuery
 from lianxin.reference import Reference
 from lianxin.web import route
-from services.intake import app, schemas
+from services.intake import app, reports, schemas
 from services.intake.models import Base
 
 VIEWERS = ("district", "station")
@@ -77,6 +77,13 @@ class IntakeService(BaseService):
         """The end of the window in which the voter may still reopen a closed issue."""
         days = self.data.rules.limits.days("reopen", category=row.category)
         return self.calendar.add_working_days(row.closed_at, days).at
+
+    @route("GET", "/reports/feedback", query=MonthQuery, response=schemas.FeedbackReportOut,
+           auth=("district",), summary="Intake's part of the month's circular: ratings")
+    def feedback_report(self, request, caller, query):
+        with self.db.reading() as session:
+            return reports.circular(session, query["month"], self.data.timezone.key,
+                                    self.data.ladder)
 
     @rpc
     def contact(self, kind, id):

@@ -6,13 +6,18 @@ from collections import Counter, defaultdict
 from sqlalchemy import select
 
 from lianxin import timers
+from lianxin.errors import BadValue
 from services.routing import domain, ledger, month
 from services.routing.models import IssueRow, StepRow, Timer
 
 STATION_LIMITS = ("village", "town", "district")
 
 
-def circular(session, name, tz, ladder, repeat_window, repeat_min):
+def circular(session, name, tz, ladder, repeat_window, repeat_min, now):
+    """Routing's counts of month ``name``; a month not begun is refused, one with no
+    issues counts nothing."""
+    if name > ledger.month_of(now, tz):
+        raise BadValue(f"{name} has not begun", {"month": ["is in the future"]})
     start, end = ledger.month_bounds(name, tz)
     items = month.ledger_items(session, start, end)
     received = [i for i in items if start <= i["received_at"] < end]

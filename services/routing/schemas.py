@@ -3,6 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from lianxin import timers
 from lianxin.contracts import ESCALATION_REASONS, ISSUE_STATUSES
+from lianxin.endpoints import MONTH
 from services.routing.domain import MEETING_ACTIONS, REVIEW_ACTIONS
 
 TEXT = validate.Length(min=1, max=2000)
@@ -82,10 +83,6 @@ class CityReplyIn(Schema):
     reply = fields.String(required=True, validate=TEXT)
 
 
-MONTH = validate.Regexp(r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$",
-                        error="must be YYYY-MM, a year from 1900 to 2199")
-
-
 class DecisionIn(Schema):
     issue_id = fields.UUID(required=True)
     off_agenda_reason = fields.String(validate=TEXT, metadata={
@@ -155,10 +152,6 @@ class LedgerOut(Schema):
     month = fields.String()
     summary = fields.Dict()
     items = fields.List(fields.Nested(LedgerItemOut))
-
-
-class MonthQuery(Schema):
-    month = fields.String(required=True, validate=MONTH)
 
 
 class SnapshotOut(Schema):

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 from nameko.rpc import RpcProxy
 
-from lianxin import directory, rulesfile, workdays
+from lianxin import clock, directory, rulesfile, workdays
 from lianxin.consumers import every, rpc, subscribe
 from lianxin.db import Database
-from lianxin.endpoints import BaseService
+from lianxin.endpoints import BaseService, MonthQuery
 from lianxin.reference import Reference
 from lianxin.rpc import call
 from lianxin.web import csv_response, route
@@ -169,32 +169,32 @@ class RoutingService(BaseService):
         with self.db.reading() as session:
             return app.deadlines(session, holders, query.get("overdue"), query.get("issue_id"))
 
-    @route("POST", "/ledger/freeze", body=schemas.MonthQuery, response=schemas.SnapshotOut,
+    @route("POST", "/ledger/freeze", body=MonthQuery, response=schemas.SnapshotOut,
            status=201, auth=("district",),
            summary="Freeze a month's ledger now (it is frozen by itself when the month ends)")
     def freeze(self, request, caller, body):
         with self.db.transaction() as unit:
             return month.freeze(unit, body["month"], self.data.timezone, "district office")
 
-    @route("GET", "/ledger/snapshot", query=schemas.MonthQuery, response=schemas.SnapshotOut,
+    @route("GET", "/ledger/snapshot", query=MonthQuery, response=schemas.SnapshotOut,
            auth=("district",), summary="A frozen month's ledger, with its content hash")
     def snapshot(self, request, caller, query):
         with self.db.reading() as session:
             return month.snapshot(session, query["month"])
 
-    @route("GET", "/agenda", query=schemas.MonthQuery, response=schemas.AgendaOut,
+    @route("GET", "/agenda", query=MonthQuery, response=schemas.AgendaOut,
            auth=("district",),
            summary="The directors' meeting agenda of a frozen month (主任会议议程)")
     def agenda(self, request, caller, query):
         with self.db.reading() as session:
             return month.agenda(session, query["month"])
 
-    @route("GET", "/reports/circular", query=schemas.MonthQuery, response=schemas.ReportOut,
+    @route("GET", "/reports/circular", query=MonthQuery, response=schemas.ReportOut,
            auth=("district",), summary="Routing's part of the month's circular (通报)")
     def circular(self, request, caller, query):
         with self.db.reading() as session:
             return reports.circular(session, query["month"], self.data.timezone, self.ladder,
-                                    self.data.repeat_window, self.data.repeat_min)
+                                    self.data.repeat_window, self.data.repeat_min, clock.now())
 
     @route("GET", "/ledger", query=schemas.LedgerQuery, response=schemas.LedgerOut,
            auth=("district",), also=("text/csv",),

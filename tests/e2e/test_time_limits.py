@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 
 from lianxin import clock
 from lianxin.workdays import WorkCalendar
@@ -249,6 +250,15 @@ def test_the_month_freezes_by_itself_at_its_end_and_its_meeting_decides_its_agen
     assert lianxin.issue(late["id"])["status"] == "open"
     decide["decisions"][1]["off_agenda_reason"] = "群众反映强烈"
     assert lianxin.call("routing", "POST", "/meetings", "district", json=decide).status_code == 201
+
+    out = timed.workdir / "reports"
+    done = timed.cli("report", "--month", month, "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    overview = dict(load_workbook(out / f"circular-{month}.xlsx")["总体情况"].values)
+    received = [i for i in snapshot.json()["items"]
+                if f"{datetime.fromisoformat(i['received_at']).astimezone(SHANGHAI):%Y-%m}" == month]
+    assert overview["收到问题（件）"] == len(received) > 0
+    assert (out / f"circular-{month}.png").stat().st_size > 10_000
 
 
 def test_a_village_review_decides_its_worksheet_and_only_that_station_may_hold_it(timed,

@@ -484,3 +484,17 @@ def test_a_request_left_undecided_lapses_when_the_assignment_is_completed(db, ha
     assert request.status == "lapsed"
     with pytest.raises(NotAllowed):
         decide(db, handling, True)
+
+
+def test_departments_part_of_the_circular_counts_each_lead_departments_month(db, lead):
+    from services.departments import reports
+    act(db, lead, "accept")
+    act(db, lead, "return", note="不属本局职责")
+    with db.session() as session:
+        part = reports.circular(session, "2026-11", "Asia/Shanghai")
+        assert reports.circular(session, "2026-10", "Asia/Shanghai")["departments"] == {}
+    jtj = part["departments"]["jtj"]
+    assert (jtj["assigned"], jtj["returned"], jtj["accept_limits"], jtj["accept_in_time"]) == \
+        (1, 1, 1, 1)
+    # a cooperating department's limits count; only leads count as given
+    assert "assigned" not in part["departments"]["czj"]

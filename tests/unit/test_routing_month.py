@@ -151,3 +151,23 @@ def test_a_review_that_misses_an_open_issue_changes_nothing(db, routing_data, pl
     assert refused.value.fields == {"decisions": [f"no decision for open issue {missed}"]}
     with db.session() as session:
         assert app.load(session, decided).status == "open"
+
+
+def test_routings_part_of_the_circular_counts_the_month_and_finds_repeat_issues(
+        db, routing_data, place, ladder):
+    from services.routing import reports
+    from tests.unit.conftest import TOWN_STATION
+    first, _, _ = (place(at=NOVEMBER + timedelta(days=n), category="roads") for n in range(3))
+    with db.unit(NOVEMBER + timedelta(days=3)) as unit:
+        app.act(unit, first, "resolve", routing_data, note="已修复")
+    with db.session() as session:
+        part = reports.circular(session, "2026-11", TZ, ladder, timedelta(days=30), 3,
+                                NOVEMBER + timedelta(days=4))
+        with pytest.raises(BadValue):
+            reports.circular(session, "2026-12", TZ, ladder, timedelta(days=30), 3,
+                             NOVEMBER + timedelta(days=4))
+    assert (part["totals"]["received"], part["totals"]["resolved"]) == (3, 1)
+    assert part["by_town"][TOWN_STATION]["received"] == 3
+    assert part["by_category"] == {"roads": 3}
+    [cluster] = part["clusters"]
+    assert (cluster["category"], cluster["count"]) == ("roads", 3)
