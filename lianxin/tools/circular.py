@@ -28,7 +28,7 @@ def percent(value: float | None) -> str:
 
 
 def compose(routing: dict[str, Any], departments: dict[str, Any], feedback: dict[str, Any],
-            names: dict[str, dict[str, str]]) -> list[Table]:
+            representatives: dict[str, Any], names: dict[str, dict[str, str]]) -> list[Table]:
     """The circular's tables, in the order a reader meets them."""
     totals = routing["totals"]
     lead = departments["departments"]
@@ -56,7 +56,19 @@ def compose(routing: dict[str, Any], departments: dict[str, Any], feedback: dict
             Table("clusters", "重复问题", ["村（社区）", "类别", "件数", "编号"],
                   [[names["villages"].get(c["village_code"], c["village_code"]),
                     names["categories"].get(c["category"], c["category"]), c["count"],
-                    "、".join(c["tracking_nos"])] for c in routing["clusters"]])]
+                    "、".join(c["tracking_nos"])] for c in routing["clusters"]]),
+            work_record(representatives, names)]
+
+
+def work_record(part: dict[str, Any], names: dict[str, dict[str, str]]) -> Table:
+    """The representatives' work record of the month (代表履职档案)."""
+    rows = [[names["representatives"].get(r, r), c.get("visits", 0), c.get("voters_met", 0),
+             c.get("issues", 0), c.get("issues_closed", 0) + c.get("issues_handled", 0),
+             c.get("issues", 0) - c.get("issues_closed", 0) - c.get("issues_handled", 0)]
+            for r, c in part["representatives"].items()]
+    return Table("representatives", "代表履职档案",
+                 ["代表", "走访（次）", "见到选民（人）", "收集问题（件）", "已办结", "办理中"],
+                 sorted(rows, key=lambda row: (-row[1], -row[3], row[0])))
 
 
 def towns_ranked(routing: dict[str, Any], feedback: dict[str, Any],

@@ -13,7 +13,7 @@ from lianxin.tools.circular import compose
 from lianxin.tools.client import Keys, progress_bars, require_services
 
 PARTS = (("routing", "/reports/circular"), ("departments", "/reports/departments"),
-         ("intake", "/reports/feedback"))
+         ("intake", "/reports/feedback"), ("intake", "/reports/representatives"))
 
 
 def fetch_parts(api, key, month, progress=None):
@@ -40,7 +40,8 @@ def names_of(config):
                              "人大代表联络站") for s in ladder.stations.values()},
             "villages": {s.place_code: s.place_name for s in ladder.stations.values()},
             "categories": dict(ladder.categories),
-            "departments": {d["code"]: d["name"] for d in data.get("departments", [])}}
+            "departments": {d["code"]: d["name"] for d in data.get("departments", [])},
+            "representatives": {r.id: r.name for r in ladder.representatives.values()}}
 
 
 def write_csv(folder, stem, tables):
@@ -146,8 +147,8 @@ def _json(path, month, tables, parts):
     tables_json = {t.name: {"title": t.title, "headers": t.headers, "rows": t.rows}
                    for t in tables}
     path.write_text(json.dumps({"month": month, "tables": tables_json,
-                                "parts": dict(zip(("routing", "departments", "intake"), parts,
-                                                  strict=True))},
+                                "parts": dict(zip(("routing", "departments", "feedback",
+                                                   "representatives"), parts, strict=True))},
                                ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     return path
 

@@ -12,7 +12,7 @@ from services.intake.models import FeedbackRow, IssueRow, TimelineRow
 VOTER_FIELDS = {"name": "voter_name", "phone": "voter_phone", "id_number": "voter_id_number",
                 "email": "voter_email"}
 ISSUE_FIELDS = ("channel", "category", "title", "description", "village_code", "station_id",
-                "representative_id", "grid_id", "resolution")
+                "representative_id", "grid_id", "resolution", "visit_id")
 TIMELINE_FIELDS = ("event_type", "status", "tier", "station_id", "department", "note",
                    "occurred_at")
 

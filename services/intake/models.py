@@ -2,7 +2,7 @@
 timeline (a projection of every service's events), and feedback."""
 from typing import Any
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Text
 
 from lianxin.db import UtcDateTime, service_base
 
@@ -42,6 +42,7 @@ class IssueRow(Base):
     access_code_digest = Column(String(64))
     # an open issue of the same village, category and phone submitted shortly before
     possible_duplicate_of = Column(String(36))
+    visit_id = Column(String(36))   # the representative's visit it was raised at
 
 
 class TimelineRow(Base):
@@ -66,3 +67,16 @@ class FeedbackRow(Base):
     given_at = Column(UtcDateTime(), nullable=False)
     # "voter" (with the access code), or the station that took it by phone (回访)
     taken_by = Column(String(64), nullable=False, default="voter", server_default="voter")
+
+
+class VisitRow(Base):
+    """A representative's visit to a village's voters (走访)."""
+    __tablename__ = "visits"
+    id = Column(String(36), primary_key=True)
+    representative_id = Column(String(32), nullable=False, index=True)
+    village_code = Column(String(32), nullable=False)
+    visited_on = Column(Date, nullable=False, index=True)
+    voters_met = Column(Integer, nullable=False)
+    note = Column(Text)
+    recorded_by = Column(String(64), nullable=False)
+    recorded_at = Column(UtcDateTime(), nullable=False)

@@ -27,6 +27,8 @@ class SubmissionIn(Schema):
     grid_id = fields.String(validate=CODE)
     resolution = fields.String(validate=validate.Length(min=1, max=2000),
                                metadata={"description": "set when solved on the spot"})
+    visit_id = fields.String(validate=validate.Length(min=1, max=36), metadata={
+        "description": "the representative's visit (走访) it was raised at (POST /visits)"})
     voter = fields.Nested(VoterIn, required=True)
 
     @validates_schema
@@ -99,3 +101,30 @@ class FeedbackReportOut(Schema):
         "description": "satisfied and basically satisfied over all ratings"})
     taken_by_phone = fields.Integer()
     by_town = fields.Dict()
+
+
+class VisitIn(Schema):
+    representative_id = fields.String(required=True, validate=CODE)
+    village_code = fields.String(required=True, validate=CODE)
+    visited_on = fields.Date(required=True)
+    voters_met = fields.Integer(required=True, strict=True,
+                                validate=validate.Range(min=0, max=100000))
+    note = fields.String(validate=validate.Length(min=1, max=2000))
+
+
+class VisitOut(VisitIn):
+    id = fields.String()
+    recorded_by = fields.String()
+    recorded_at = fields.AwareDateTime()
+
+
+class VisitsQuery(Schema):
+    month = fields.String(validate=validate.Regexp(r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$",
+                                                   error="must be YYYY-MM"))
+    representative_id = fields.String(validate=CODE)
+
+
+class WorkRecordOut(Schema):
+    month = fields.String()
+    representatives = fields.Dict(metadata={"description": "per representative: visits, "
+                                            "voters_met, issues, issues_<status>"})

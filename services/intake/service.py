@@ -4,13 +4,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from lianxin import directory, rulesfile
+from lianxin import clock, directory, rulesfile
 from lianxin.consumers import rpc, subscribe
 from lianxin.db import Database
 from lianxin.endpoints import BaseService, MonthQuery
 from lianxin.reference import Reference
 from lianxin.web import route
-from services.intake import app, reports, schemas
+from services.intake import app, reports, schemas, visits
 from services.intake.models import Base
 
 VIEWERS = ("district", "station")
@@ -47,6 +47,7 @@ class IntakeService(BaseService):
             grid_id=body.get("grid_id"), ladder=self.data.ladder, rules=self.data.rules.start)
         app.check_placement(placement)
         with self.db.transaction() as unit:
+            visits.check_visit(unit.session, body)
             return app.submit(unit, body, placement, self.data)
 
     @route("GET", "/issues", query=schemas.TrackingQuery, response=schemas.IssueOut,
@@ -84,6 +85,27 @@ class IntakeService(BaseService):
         with self.db.reading() as session:
             return reports.circular(session, query["month"], self.data.timezone.key,
                                     self.data.ladder)
+
+    @route("POST", "/visits", body=schemas.VisitIn, response=schemas.VisitOut, status=201,
+           auth=VIEWERS, summary="Record a representative's visit to a village's voters (走访)")
+    def visit(self, request, caller, body):
+        today = clock.now().astimezone(self.data.timezone).date()
+        with self.db.transaction() as unit:
+            return visits.record(unit, body, caller, self.data.ladder, today)
+
+    @route("GET", "/visits", query=schemas.VisitsQuery, response=schemas.VisitOut(many=True),
+           auth=VIEWERS, summary="Representatives' visits, by month or representative")
+    def visits_list(self, request, caller, query):
+        with self.db.reading() as session:
+            return visits.listing(session, query.get("month"), query.get("representative_id"),
+                                  self.data.timezone.key)
+
+    @route("GET", "/reports/representatives", query=MonthQuery,
+           response=schemas.WorkRecordOut, auth=("district",),
+           summary="Representatives' work record of a month (代表履职档案)")
+    def work_record(self, request, caller, query):
+        with self.db.reading() as session:
+            return visits.work_record(session, query["month"], self.data.timezone.key)
 
     @rpc
     def contact(self, kind, id):

@@ -34,13 +34,17 @@ FEEDBACK = {"month": "2026-11", "ratings": {"satisfied": 2, "basically_satisfied
             "satisfaction": 0.75, "taken_by_phone": 1,
             "by_town": {"st-610902101": {"satisfied": 1, "satisfaction": 1.0},
                         "st-610902102": {"unsatisfied": 1, "satisfaction": 0.0}}}
-NAMES = {"stations": {"st-610902101": "关庙镇", "st-610902102": "洪山镇"},
+REPRESENTATIVES = {"month": "2026-11", "representatives": {
+    "R001": {"visits": 2, "voters_met": 30, "issues": 3, "issues_closed": 1, "issues_open": 2},
+    "R002": {"visits": 4, "voters_met": 12}}}
+NAMES = {"representatives": {"R001": "张建国", "R002": "李秀英"},
+         "stations": {"st-610902101": "关庙镇", "st-610902102": "洪山镇"},
          "villages": {"610902101002": "白庙村"}, "categories": {"roads": "道路交通"},
          "departments": {"jtj": "区交通运输局", "slj": "区水利局"}}
 
 
 def tables():
-    return {t.name: t for t in compose(ROUTING, DEPARTMENTS, FEEDBACK, NAMES)}
+    return {t.name: t for t in compose(ROUTING, DEPARTMENTS, FEEDBACK, REPRESENTATIVES, NAMES)}
 
 
 def test_the_overview_gives_the_months_figures_and_rates():
@@ -67,13 +71,13 @@ def test_a_month_with_no_issues_is_an_empty_circular_not_an_error():
                      "clusters": []}
     empty = {t.name: t for t in compose(empty_routing, {"departments": {}},
                                         {"ratings": {}, "satisfaction": None, "by_town": {}},
-                                        NAMES)}
+                                        {"representatives": {}}, NAMES)}
     assert dict(empty["overview"].rows)["群众满意率"] == "—"
     assert empty["towns"].rows == [] and empty["clusters"].rows == []
 
 
 def test_the_workbook_has_a_sheet_per_table_with_chinese_headers_frozen(tmp_path):
-    report.write_all(tmp_path, "2026-11", [ROUTING, DEPARTMENTS, FEEDBACK], NAMES)
+    report.write_all(tmp_path, "2026-11", [ROUTING, DEPARTMENTS, FEEDBACK, REPRESENTATIVES], NAMES)
     book = load_workbook(tmp_path / "circular-2026-11.xlsx")
     assert book.sheetnames[:3] == ["总体情况", "镇（街道）排名", "承办部门排名"]
     sheet = book["总体情况"]
@@ -84,7 +88,7 @@ def test_the_workbook_has_a_sheet_per_table_with_chinese_headers_frozen(tmp_path
 
 
 def test_the_picture_is_a_chart_not_a_blank_page(tmp_path):
-    [path] = [p for p in report.write_all(tmp_path, "2026-11", [ROUTING, DEPARTMENTS, FEEDBACK],
+    [path] = [p for p in report.write_all(tmp_path, "2026-11", [ROUTING, DEPARTMENTS, FEEDBACK, REPRESENTATIVES],
                                           NAMES) if p.suffix == ".png"]
     with Image.open(path) as image:
         assert image.size == (1400, 1000)
@@ -104,3 +108,8 @@ def test_repeat_issues_are_those_of_one_village_and_category_within_the_window(d
     start = datetime(2026, 11, 1, tzinfo=timezone.utc)
     moments = [start + timedelta(days=d) for d in days]
     assert recurring(moments, timedelta(days=30), least) == expected
+
+
+def test_the_work_record_lists_each_representatives_visits_and_issues_most_visits_first():
+    assert tables()["representatives"].rows == [["李秀英", 4, 12, 0, 0, 0],
+                                                ["张建国", 2, 30, 3, 1, 2]]

@@ -292,3 +292,47 @@ def test_after_the_reopen_window_a_closed_issue_stays_closed(db):
         app.give_feedback(unit, row.id, {"rating": "unsatisfied", "access_code": row.access_code},
                           reopen_until=lambda issue: issue.closed_at + timedelta(days=3))
     assert "until" in refused.value.fields["status"][0]
+
+
+def a_visit(db, ladder, caller=Caller("station", VILLAGE_STATION), **changes):
+    from datetime import date
+
+    from services.intake import visits
+    visit = {"representative_id": "R017", "village_code": VILLAGE,
+             "visited_on": date(2026, 11, 8), "voters_met": 12, **changes}
+    with db.unit() as unit:
+        return visits.record(unit, visit, caller, ladder, today=date(2026, 11, 10))
+
+
+def test_a_visit_is_recorded_by_the_villages_station_and_counted_in_the_work_record(db, ladder):
+    from services.intake import visits
+    row = a_visit(db, ladder)
+    a_visit(db, ladder, caller=DISTRICT, voters_met=3)
+    submit(db, channel="visit", representative_id="R017", visit_id=row.id)
+    with db.session() as session:
+        record = visits.work_record(session, "2026-11", "Asia/Shanghai")
+    assert record["representatives"]["R017"] == {"visits": 2, "voters_met": 15, "issues": 1,
+                                                 "issues_open": 1}
+
+
+@pytest.mark.parametrize("changes, caller, refusal, field", [
+    ({"representative_id": "R999"}, None, BadValue, "representative_id"),
+    ({"visited_on": "future"}, None, BadValue, "visited_on"),
+    ({}, Caller("station", "st-610902001001"), NotYours, "village_code")])
+def test_a_visit_by_someone_unknown_in_the_future_or_elsewhere_is_refused(db, ladder, changes,
+                                                                           caller, refusal, field):
+    from datetime import date
+    if changes.get("visited_on") == "future":
+        changes = {"visited_on": date(2026, 11, 11)}
+    with pytest.raises(refusal) as refused:
+        a_visit(db, ladder, **({"caller": caller} if caller else {}), **changes)
+    assert field in refused.value.fields
+
+
+def test_an_issue_names_only_a_visit_of_its_own_village_and_representative(db, ladder):
+    from services.intake import visits
+    row = a_visit(db, ladder)
+    with db.session() as session, pytest.raises(BadValue) as refused:
+        visits.check_visit(session, {"visit_id": row.id, "village_code": "610902101001",
+                                     "representative_id": "R017"})
+    assert refused.value.fields == {"visit_id": ["a visit of another village or representative"]}
