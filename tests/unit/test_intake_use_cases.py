@@ -294,7 +294,10 @@ def test_after_the_reopen_window_a_closed_issue_stays_closed(db):
     assert "until" in refused.value.fields["status"][0]
 
 
-def a_visit(db, ladder, caller=Caller("station", VILLAGE_STATION), **changes):
+VILLAGE_KEY = Caller("station", VILLAGE_STATION)
+
+
+def a_visit(db, ladder, caller=VILLAGE_KEY, **changes):
     from datetime import date
 
     from services.intake import visits
