@@ -64,10 +64,12 @@ def work_record(part: dict[str, Any], names: dict[str, dict[str, str]]) -> Table
     """The representatives' work record of the month (代表履职档案)."""
     rows = [[names["representatives"].get(r, r), c.get("visits", 0), c.get("voters_met", 0),
              c.get("issues", 0), c.get("issues_closed", 0) + c.get("issues_handled", 0),
-             c.get("issues", 0) - c.get("issues_closed", 0) - c.get("issues_handled", 0)]
+             c.get("issues", 0) - c.get("issues_closed", 0) - c.get("issues_handled", 0),
+             c.get("reception_days", 0)]
             for r, c in part["representatives"].items()]
     return Table("representatives", "代表履职档案",
-                 ["代表", "走访（次）", "见到选民（人）", "收集问题（件）", "已办结", "办理中"],
+                 ["代表", "走访（次）", "见到选民（人）", "收集问题（件）", "已办结", "办理中",
+                  "接访（天）"],
                  sorted(rows, key=lambda row: (-row[1], -row[3], row[0])))
 
 

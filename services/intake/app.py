@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from lianxin.db import load_one
 from lianxin.errors import BadValue, NotFound, NotYours
-from services.intake import domain
+from services.intake import domain, receptions
 from services.intake.models import FeedbackRow, IssueRow, TimelineRow
 
 VOTER_FIELDS = {"name": "voter_name", "phone": "voter_phone", "id_number": "voter_id_number",
@@ -37,6 +37,8 @@ def submit(unit, submission, placement, settings):
                                                            settings.duplicate_window),
                    **{f: submission.get(f) for f in ISSUE_FIELDS},
                    **{column: submission["voter"].get(key) for key, column in VOTER_FIELDS.items()})
+    row.reception_day = submission["channel"] == "reception" and receptions.is_reception_day(
+        unit.session, submission.get("station_id"), unit.now.astimezone(settings.timezone).date())
     unit.session.add(row)
     unit.session.flush()
     row.tracking_no = domain.tracking_no(settings.tracking_prefix,
@@ -141,6 +143,7 @@ def view(session, issue_id, caller=None, access_code=None):
             "submitted_at": row.submitted_at,
             "description": row.description,
             "possible_duplicate_of": row.possible_duplicate_of if everything else None,
+            "reception_day": row.reception_day, "visit_id": row.visit_id,
             "timeline": steps if everything else domain.voter_timeline(steps)}
 
 

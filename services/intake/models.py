@@ -43,6 +43,7 @@ class IssueRow(Base):
     # an open issue of the same village, category and phone submitted shortly before
     possible_duplicate_of = Column(String(36))
     visit_id = Column(String(36))   # the representative's visit it was raised at
+    reception_day = Column(Boolean, nullable=False, default=False, server_default="0")
 
 
 class TimelineRow(Base):
@@ -79,4 +80,14 @@ class VisitRow(Base):
     voters_met = Column(Integer, nullable=False)
     note = Column(Text)
     recorded_by = Column(String(64), nullable=False)
+    recorded_at = Column(UtcDateTime(), nullable=False)
+
+
+class DutyRow(Base):
+    """A representative on duty at a town station's reception day (公开接访日)."""
+    __tablename__ = "reception_duties"
+    id = Column(String(36), primary_key=True)
+    station_id = Column(String(64), nullable=False)
+    on = Column(Date, nullable=False, index=True)
+    representative_id = Column(String(32), nullable=False)
     recorded_at = Column(UtcDateTime(), nullable=False)

@@ -73,6 +73,9 @@ class IssueOut(Schema):
     description = fields.String(allow_none=True)
     possible_duplicate_of = fields.String(allow_none=True,
                                           metadata={"description": "shown to stations only"})
+    reception_day = fields.Boolean(metadata={
+        "description": "taken at a town station on its reception day (公开接访日)"})
+    visit_id = fields.String(allow_none=True)
     timeline = fields.List(fields.Nested(TimelineOut))
 
 
@@ -128,3 +131,20 @@ class WorkRecordOut(Schema):
     month = fields.String()
     representatives = fields.Dict(metadata={"description": "per representative: visits, "
                                             "voters_met, issues, issues_<status>"})
+
+
+class RosterIn(Schema):
+    station_id = fields.String(required=True, validate=CODE)
+    on = fields.Date(required=True, metadata={
+        "description": "the 15th, or the working day used when the 15th is not one"})
+    representative_ids = fields.List(fields.String(validate=CODE), required=True,
+                                     validate=validate.Length(min=1, max=50))
+
+
+class RosterOut(RosterIn):
+    pass
+
+
+class RostersQuery(Schema):
+    month = fields.String(required=True, validate=validate.Regexp(
+        r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$", error="must be YYYY-MM"))

@@ -10,7 +10,8 @@ from lianxin.db import Database
 from lianxin.endpoints import BaseService, MonthQuery
 from lianxin.reference import Reference
 from lianxin.web import route
-from services.intake import app, reports, schemas, visits
+from lianxin.workdays import month_bounds
+from services.intake import app, receptions, reports, schemas, visits
 from services.intake.models import Base
 
 VIEWERS = ("district", "station")
@@ -99,6 +100,21 @@ class IntakeService(BaseService):
         with self.db.reading() as session:
             return visits.listing(session, query.get("month"), query.get("representative_id"),
                                   self.data.timezone.key)
+
+    @route("POST", "/reception-days", body=schemas.RosterIn, response=schemas.RosterOut,
+           status=201, auth=VIEWERS,
+           summary="Put representatives on duty at a town station's reception day (公开接访日)")
+    def roster(self, request, caller, body):
+        with self.db.transaction() as unit:
+            return receptions.plan(unit, body, caller, self.data.ladder, self.calendar)
+
+    @route("GET", "/reception-days", query=schemas.RostersQuery,
+           response=schemas.RosterOut(many=True), auth=VIEWERS,
+           summary="The month's reception-day rosters")
+    def rosters(self, request, caller, query):
+        start, end = month_bounds(query["month"], self.data.timezone.key)
+        with self.db.reading() as session:
+            return receptions.rosters(session, start.date(), end.date())
 
     @route("GET", "/reports/representatives", query=MonthQuery,
            response=schemas.WorkRecordOut, auth=("district",),

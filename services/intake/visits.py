@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from lianxin.errors import BadValue, NotYours
 from lianxin.workdays import month_bounds
+from services.intake import receptions
 from services.intake.models import IssueRow, VisitRow
 
 
@@ -72,4 +73,6 @@ def work_record(session, month, tz):
                 IssueRow.submitted_at < end)).all():
         kept[representative]["issues"] += 1
         kept[representative][f"issues_{status}"] += 1
+    for representative, days in receptions.duties(session, start.date(), end.date()).items():
+        kept[representative]["reception_days"] += days
     return {"month": month, "representatives": {r: dict(c) for r, c in sorted(kept.items())}}

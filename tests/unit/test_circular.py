@@ -111,5 +111,5 @@ def test_repeat_issues_are_those_of_one_village_and_category_within_the_window(d
 
 
 def test_the_work_record_lists_each_representatives_visits_and_issues_most_visits_first():
-    assert tables()["representatives"].rows == [["李秀英", 4, 12, 0, 0, 0],
-                                                ["张建国", 2, 30, 3, 1, 2]]
+    assert tables()["representatives"].rows == [["李秀英", 4, 12, 0, 0, 0, 0],
+                                                ["张建国", 2, 30, 3, 1, 2, 0]]

@@ -1,6 +1,6 @@
 """Intake's use cases on an in-memory database: submission, timeline, feedback, contact."""
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -339,3 +339,51 @@ def test_an_issue_names_only_a_visit_of_its_own_village_and_representative(db, l
         visits.check_visit(session, {"visit_id": row.id, "village_code": "610902101001",
                                      "representative_id": "R017"})
     assert refused.value.fields == {"visit_id": ["a visit of another village or representative"]}
+
+
+def roster(db, ladder, caller=DISTRICT, **changes):
+    from datetime import date
+
+    from lianxin.workdays import WorkCalendar
+    from services.intake import receptions
+    planned = {"station_id": "st-610902101", "on": date(2026, 12, 15),
+               "representative_ids": ["R002", "R004"], **changes}
+    with db.unit() as unit:
+        return receptions.plan(unit, planned, caller, ladder, WorkCalendar())
+
+
+def test_a_reception_day_is_the_15th_or_the_working_day_the_roster_names_instead(db, ladder):
+    from datetime import date
+    assert roster(db, ladder)["representative_ids"] == ["R002", "R004"]
+    # 15 November 2026 is a Sunday: the roster names Monday the 16th
+    assert roster(db, ladder, on=date(2026, 11, 16))["on"] == date(2026, 11, 16)
+    with pytest.raises(BadValue) as refused:
+        roster(db, ladder, on=date(2026, 12, 16))           # the 15th is a working day
+    assert "on" in refused.value.fields
+    with pytest.raises(NotAllowed):
+        roster(db, ladder)                                   # a second roster for that day
+
+
+@pytest.mark.parametrize("changes, caller, refusal, field", [
+    ({"representative_ids": ["R007"]}, DISTRICT, BadValue, "representative_ids"),   # town level
+    ({"station_id": VILLAGE_STATION}, DISTRICT, BadValue, "station_id"),
+    ({}, Caller("station", "st-610902102"), NotYours, "station_id")])
+def test_a_roster_of_the_wrong_people_place_or_planner_is_refused(db, ladder, changes, caller,
+                                                                   refusal, field):
+    with pytest.raises(refusal) as refused:
+        roster(db, ladder, caller=caller, **changes)
+    assert field in refused.value.fields
+
+
+def test_an_issue_taken_at_a_town_station_on_its_reception_day_is_marked(db, ladder):
+    from datetime import date
+    roster(db, ladder, on=date(2026, 11, 16))
+    db.now = datetime(2026, 11, 16, 2, 0, tzinfo=timezone.utc)         # 10:00 in Hanbin
+    row, _ = submit(db, channel="reception", station_id="st-610902101")
+    other, _ = submit(db, channel="reception", station_id="st-610902102")
+    with db.session() as session:
+        assert app.load(session, row.id).reception_day
+        assert not app.load(session, other.id).reception_day
+        from services.intake import visits
+        record = visits.work_record(session, "2026-11", "Asia/Shanghai")
+    assert record["representatives"]["R004"]["reception_days"] == 1
