@@ -7,7 +7,7 @@ from sqlalchemy import select
 from lianxin import timers
 from lianxin.db import load_one
 from lianxin.errors import NotAllowed, NotFound
-from services.departments import domain
+from services.departments import domain, hearings
 from services.departments.models import AssignmentRow, AssignmentStepRow, ExtensionRow, Timer
 
 
@@ -201,7 +201,8 @@ def detail(session, assignment_id, department):
                             .where(AssignmentStepRow.assignment_id == row.id)
                             .order_by(AssignmentStepRow.id)).scalars().all()
     return {**{c.name: getattr(row, c.name) for c in row.__table__.columns},
-            "due_at": row.due_at, "steps": steps, "extensions": _extensions(session, row.id)}
+            "due_at": row.due_at, "steps": steps, "extensions": _extensions(session, row.id),
+            "hearing": hearings.of_assignment(session, row)}
 
 
 def deadlines(session, departments=None, overdue=None, issue_id=None):

@@ -1,7 +1,7 @@
-"""Departments' tables: assignments, their history, time limits and extensions."""
+"""Departments' tables: assignments, their history, time limits, extensions, hearings."""
 from typing import Any
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Text, select
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import column_property
 
 from lianxin import timers
@@ -29,6 +29,7 @@ class AssignmentRow(Base):
     overdue_since = Column(UtcDateTime())   # its time limit ran out and it has not moved since
     created_at = Column(UtcDateTime(), nullable=False)
     updated_at = Column(UtcDateTime(), nullable=False)
+    hearing_id = Column(String(36))   # the 面对面 hearing that handed it over
     # the deadline of its running time limit (签收 or 办结), if one runs; read, not stored
     due_at = column_property(select(Timer.due_at)
                              .where(Timer.subject_id == id, Timer.state.in_(timers.OPEN))
@@ -58,3 +59,12 @@ class ExtensionRow(Base):
     requested_at = Column(UtcDateTime(), nullable=False)
     decided_at = Column(UtcDateTime())
     decision_note = Column(Text)
+
+
+class HearingRow(Base):
+    """A 面对面 hearing: per department, who signed, what it undertook, for which items."""
+    __tablename__ = "hearings"
+    id = Column(String(36), primary_key=True)
+    held_on = Column(Date, nullable=False)
+    entries = Column(JSON, nullable=False)
+    recorded_at = Column(UtcDateTime(), nullable=False)

@@ -57,9 +57,40 @@ class ExtensionStepOut(ExtensionOut):
         "description": "the deadline to complete after this step"})
 
 
+class HearingEntryIn(Schema):
+    department = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    attendee = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "who attended and signed for the department"})
+    undertaking = fields.String(required=True, validate=TEXT, metadata={
+        "description": "what the department undertook"})
+    assignment_ids = fields.List(fields.UUID(), required=True,
+                                 validate=validate.Length(min=1, max=1000))
+
+
+class HearingIn(Schema):
+    held_on = fields.Date(required=True)
+    entries = fields.List(fields.Nested(HearingEntryIn), required=True,
+                          validate=validate.Length(min=1, max=100))
+
+
+class HearingOut(Schema):
+    id = fields.String()
+    held_on = fields.Date()
+    entries = fields.List(fields.Dict())
+
+
+class AssignmentHearingOut(Schema):
+    id = fields.String()
+    held_on = fields.String()
+    attendee = fields.String()
+    undertaking = fields.String()
+
+
 class AssignmentDetailOut(AssignmentOut):
     steps = fields.List(fields.Nested(StepOut))
     extensions = fields.List(fields.Nested(ExtensionOut))
+    hearing = fields.Nested(AssignmentHearingOut, allow_none=True, metadata={
+        "description": "the 面对面 hearing that handed it over"})
 
 
 class AssignmentsQuery(Schema):

@@ -9,7 +9,7 @@ from lianxin.endpoints import BaseService, MonthQuery
 from lianxin.errors import NotFound, NotYours
 from lianxin.reference import Reference
 from lianxin.web import route
-from services.departments import app, domain, reports, schemas
+from services.departments import app, domain, hearings, reports, schemas
 from services.departments.models import Base
 
 DEPARTMENT = ("department",)
@@ -145,6 +145,13 @@ class DepartmentsService(BaseService):
         with self.db.reading() as session:
             return app.deadlines(session, department and [department], query.get("overdue"),
                                  query.get("issue_id"))
+
+    @route("POST", "/hearings", body=schemas.HearingIn, response=schemas.HearingOut, status=201,
+           auth=("district",), summary="Record a 面对面 hearing: who signed for each "
+                                         "department's items and what it undertook")
+    def hearing(self, request, caller, body):
+        with self.db.transaction() as unit:
+            return hearings.record(unit, body, self.catalog)
 
     @route("GET", "/reports/departments", query=MonthQuery,
            response=schemas.DepartmentsReportOut, auth=("district",),

@@ -498,3 +498,34 @@ def test_departments_part_of_the_circular_counts_each_lead_departments_month(db,
         (1, 1, 1, 1)
     # a cooperating department's limits count; only leads count as given
     assert "assigned" not in part["departments"]["czj"]
+
+
+def hold_hearing(db, *entries):
+    from datetime import date
+
+    from services.departments import hearings
+    with db.unit() as unit:
+        return hearings.record(unit, {"held_on": date(2026, 12, 2), "entries": list(entries)},
+                               db.data.catalog)
+
+
+def test_a_hearing_is_shown_on_each_assignment_it_handed_over(db, lead):
+    hold_hearing(db, {"department": "jtj", "attendee": "交通局 王局长",
+                      "undertaking": "两周内完成修复", "assignment_ids": [lead]})
+    with db.session() as session:
+        shown = app.detail(session, lead, "jtj")["hearing"]
+    assert (shown["held_on"], shown["attendee"], shown["undertaking"]) == \
+        ("2026-12-02", "交通局 王局长", "两周内完成修复")
+
+
+def test_a_department_signs_only_for_its_own_open_items_and_nothing_is_kept_otherwise(db, lead):
+    from services.departments.models import HearingRow
+    with pytest.raises(BadValue) as refused:
+        hold_hearing(db, {"department": "czj", "attendee": "财政局 李科长",
+                          "undertaking": "配合", "assignment_ids": [lead]},
+                     {"department": "nasa", "attendee": "x", "undertaking": "y",
+                      "assignment_ids": [lead]})
+    assert set(refused.value.fields) == {"entries.0.assignment_ids", "entries.1.department"}
+    with db.session() as session:
+        assert session.query(HearingRow).count() == 0
+        assert app.detail(session, lead, "jtj")["hearing"] is None
