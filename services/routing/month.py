@@ -110,3 +110,24 @@ def _plain(items):
     """Items as JSON keeps them: timestamps as ISO-8601 text."""
     return json.loads(json.dumps(items, default=lambda v: v.isoformat()
                                  if isinstance(v, datetime) else str(v)))
+
+
+def city_record(session, issue_id):
+    """What the city congress was sent and answered about a forwarded issue (市区联动)."""
+    steps = session.execute(select(StepRow).where(StepRow.issue_id == str(issue_id))
+                            .order_by(StepRow.version, StepRow.id)).scalars().all()
+    sent = [s for s in steps if s.event_type == "issue_forwarded"]
+    if not sent:
+        raise NotFound("this issue was never forwarded to the city",
+                       {"issue_id": ["not forwarded to the city"]})
+    answers = [s for s in steps if s.tier == "city" and s.event_type == "issue_resolved"]
+    return [{"sent_at": forward.occurred_at, "asked": forward.note,
+             "answered_at": answer.occurred_at if answer else None,
+             "answer": answer.note if answer else None}
+            for forward, answer in _pair(sent, answers)]
+
+
+def _pair(sent, answers):
+    """Each forward with the first answer after it (None while the city has not replied)."""
+    for forward in sent:
+        yield forward, next((a for a in answers if a.version > forward.version), None)

@@ -240,3 +240,10 @@ class ReportOut(Schema):
     open_by_station = fields.Dict()
     overdue = fields.List(fields.Dict())
     clusters = fields.List(fields.Dict())
+
+
+class CityRecordOut(Schema):
+    sent_at = fields.AwareDateTime()
+    asked = fields.String(allow_none=True, metadata={"description": "what the city was asked"})
+    answered_at = fields.AwareDateTime(allow_none=True)
+    answer = fields.String(allow_none=True)

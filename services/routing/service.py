@@ -125,6 +125,14 @@ class RoutingService(BaseService):
         with self.db.transaction() as unit:
             return app.act(unit, issue_id, "city_reply", self.data, note=body["reply"])
 
+    @route("GET", "/issues/<issue_id>/city", response=schemas.CityRecordOut(many=True),
+           auth=("district",), summary="When a forwarded issue was sent to the city congress, "
+                                       "what was asked and what was answered")
+    def city_record(self, request, issue_id, caller):
+        with self.db.reading() as session:
+            app.load(session, issue_id)
+            return month.city_record(session, issue_id)
+
     @route("GET", "/issues/<issue_id>/route", response=schemas.RouteOut,
            auth=("district", "station", "department"), summary="Where an issue is and has been")
     def issue_route(self, request, issue_id, caller):

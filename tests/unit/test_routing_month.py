@@ -171,3 +171,20 @@ def test_routings_part_of_the_circular_counts_the_month_and_finds_repeat_issues(
     assert part["by_category"] == {"roads": 3}
     [cluster] = part["clusters"]
     assert (cluster["category"], cluster["count"]) == ("roads", 3)
+
+
+def test_a_forwarded_issue_keeps_what_the_city_was_asked_and_answered(db, routing_data, place):
+    issue_id = place()
+    with db.session() as session, pytest.raises(NotFound):
+        month.city_record(session, issue_id)
+    with db.unit() as unit:
+        app.act(unit, issue_id, "city", routing_data, note="请市人大协调跨区供水")
+    with db.session() as session:
+        [waiting] = month.city_record(session, issue_id)
+    assert (waiting["asked"], waiting["answer"]) == ("请市人大协调跨区供水", None)
+    with db.unit(NOVEMBER + timedelta(days=5)) as unit:
+        app.act(unit, issue_id, "city_reply", routing_data, note="市水务局已安排")
+    with db.session() as session:
+        [answered] = month.city_record(session, issue_id)
+    assert answered["answer"] == "市水务局已安排"
+    assert answered["answered_at"] == NOVEMBER + timedelta(days=5)
