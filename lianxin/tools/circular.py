@@ -42,7 +42,10 @@ def compose(routing: dict[str, Any], departments: dict[str, Any], feedback: dict
         ["联络站按时办理率", percent(rate(totals["station_limits_in_time"],
                                         totals["station_limits"]))],
         ["部门按时办结率", percent(rate(completed_in_time, complete_limits))],
-        ["群众满意率", percent(feedback["satisfaction"])]])
+        ["群众满意率", percent(feedback["satisfaction"])],
+        *[[label, routing.get("funds", {}).get(key) or "—"]
+          for label, key in (("应急资金池（元）", "pool"), ("已安排（元）", "allocated"),
+                             ("已支出（元）", "spent"))]])
     return [overview, towns_ranked(routing, feedback, names), departments_ranked(lead, names),
             counted("categories", "按类别", "类别", routing["by_category"], names["categories"]),
             counted("channels", "按渠道", "渠道", routing["by_channel"], CHANNEL_NAMES),

@@ -2,7 +2,7 @@
 and the frozen months of the ledger."""
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, Numeric, String, Text
 
 from lianxin import timers
 from lianxin.db import UtcDateTime, service_base
@@ -80,4 +80,17 @@ class ReviewRow(Base):
     month = Column(String(7), nullable=False)
     held_on = Column(Date, nullable=False)
     decisions = Column(JSON, nullable=False)
+    recorded_at = Column(UtcDateTime(), nullable=False)
+
+
+class FundRow(Base):
+    """An allocation from the district's emergency pool (财力保障) to an issue."""
+    __tablename__ = "fund_allocations"
+    id = Column(Integer, primary_key=True)
+    issue_id = Column(String(36), ForeignKey("issues.id"), nullable=False, index=True)
+    amount = Column(Numeric(14, 2), nullable=False)          # yuan
+    source_department = Column(String(32), nullable=False)   # whose funds
+    allocated_on = Column(Date, nullable=False, index=True)
+    spent = Column(Numeric(14, 2), nullable=False)
+    note = Column(Text)
     recorded_at = Column(UtcDateTime(), nullable=False)

@@ -240,6 +240,8 @@ class ReportOut(Schema):
     open_by_station = fields.Dict()
     overdue = fields.List(fields.Dict())
     clusters = fields.List(fields.Dict())
+    funds = fields.Dict(metadata={"description": "the emergency pool (财力保障): pool, "
+                                                "allocated, spent, left, in yuan"})
 
 
 class CityRecordOut(Schema):
@@ -247,3 +249,33 @@ class CityRecordOut(Schema):
     asked = fields.String(allow_none=True, metadata={"description": "what the city was asked"})
     answered_at = fields.AwareDateTime(allow_none=True)
     answer = fields.String(allow_none=True)
+
+
+POSITIVE = validate.Range(min=0, min_inclusive=False, max=10**12)
+
+
+class AllocationIn(Schema):
+    amount = fields.Decimal(required=True, places=2, as_string=True, validate=POSITIVE,
+                            metadata={"description": "yuan"})
+    source_department = fields.String(required=True, validate=CODE)
+    allocated_on = fields.Date(required=True)
+    note = fields.String(validate=TEXT)
+
+
+class AllocationOut(AllocationIn):
+    id = fields.Integer()
+    issue_id = fields.String()
+    spent = fields.Decimal(places=2, as_string=True)
+
+
+class SpentIn(Schema):
+    amount = fields.Decimal(required=True, places=2, as_string=True, validate=POSITIVE)
+
+
+class FundsOut(Schema):
+    month = fields.String()
+    pool = fields.Decimal(places=2, as_string=True, allow_none=True)
+    allocated = fields.Decimal(places=2, as_string=True)
+    spent = fields.Decimal(places=2, as_string=True)
+    left = fields.Decimal(places=2, as_string=True, allow_none=True)
+    allocations = fields.List(fields.Nested(AllocationOut))

@@ -1,17 +1,20 @@
 """Routing service: the ladder, where each issue sits, escalation, meetings, ledger."""
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from nameko.rpc import RpcProxy
 
 from lianxin import clock, directory, rulesfile, workdays
+from lianxin.config import read_yaml
 from lianxin.consumers import every, rpc, subscribe
 from lianxin.db import Database
 from lianxin.endpoints import BaseService, MonthQuery
+from lianxin.errors import BadValue
 from lianxin.reference import Reference
 from lianxin.rpc import call
 from lianxin.web import csv_response, route
-from services.routing import app, ledger, month, reports, reviews, schemas
+from services.routing import app, funds, ledger, month, reports, reviews, schemas
 from services.routing.models import Base
 
 ISSUE_HOLDERS = ("station", "district")
@@ -25,12 +28,18 @@ class RoutingData:
     calendar: workdays.WorkCalendar
     repeat_window: timedelta = timedelta(days=30)   # repeat issues: REPEAT_WINDOW_DAYS
     repeat_min: int = 3                             # and REPEAT_MIN
+    departments: frozenset[str] = frozenset()       # codes, for the pool's sources
+    fund_pool: Decimal | None = None                # the month's emergency pool, yuan
 
 
 def load_routing_data(config):
+    departments = read_yaml(config["DIRECTORY_FILE"]).get("departments", [])
+    pool = config.get("FUND_POOL")
     return RoutingData(*directory.read(config), config["TIMEZONE"], workdays.read(config),
                        timedelta(days=float(config.get("REPEAT_WINDOW_DAYS") or 30)),
-                       int(config.get("REPEAT_MIN") or 3))
+                       int(config.get("REPEAT_MIN") or 3),
+                       frozenset(d["code"] for d in departments),
+                       Decimal(str(pool)) if pool not in (None, "") else None)
 
 
 class RoutingService(BaseService):
@@ -125,6 +134,32 @@ class RoutingService(BaseService):
         with self.db.transaction() as unit:
             return app.act(unit, issue_id, "city_reply", self.data, note=body["reply"])
 
+    @route("POST", "/issues/<issue_id>/funds", body=schemas.AllocationIn,
+           response=schemas.AllocationOut, status=201, auth=("district",),
+           summary="Allocate from the emergency pool to an issue that went up for want of "
+                   "funds (财力保障)")
+    def allocate(self, request, issue_id, caller, body):
+        if body["source_department"] not in self.data.departments:
+            raise BadValue.field("source_department",
+                                 f"unknown department {body['source_department']!r}")
+        with self.db.transaction() as unit:
+            app.load(unit.session, issue_id)
+            return funds.allocate(unit, issue_id, body)
+
+    @route("POST", "/funds/<int:allocation_id>/spent", body=schemas.SpentIn,
+           response=schemas.AllocationOut, auth=("district",),
+           summary="Record what was spent of an allocation")
+    def spent(self, request, allocation_id, caller, body):
+        with self.db.transaction() as unit:
+            return funds.spend(unit, allocation_id, body["amount"])
+
+    @route("GET", "/funds", query=MonthQuery, response=schemas.FundsOut, auth=("district",),
+           summary="The month's pool, what was allocated and spent, each allocation")
+    def funds_statement(self, request, caller, query):
+        with self.db.reading() as session:
+            return funds.statement(session, query["month"], self.data.timezone,
+                                   self.data.fund_pool)
+
     @route("GET", "/issues/<issue_id>/city", response=schemas.CityRecordOut(many=True),
            auth=("district",), summary="When a forwarded issue was sent to the city congress, "
                                        "what was asked and what was answered")
@@ -201,8 +236,12 @@ class RoutingService(BaseService):
            auth=("district",), summary="Routing's part of the month's circular (通报)")
     def circular(self, request, caller, query):
         with self.db.reading() as session:
-            return reports.circular(session, query["month"], self.data.timezone, self.ladder,
+            part = reports.circular(session, query["month"], self.data.timezone, self.ladder,
                                     self.data.repeat_window, self.data.repeat_min, clock.now())
+            statement = funds.statement(session, query["month"], self.data.timezone,
+                                        self.data.fund_pool)
+        return {**part, "funds": {k: None if v is None else str(v) for k, v in statement.items()
+                                  if k in ("pool", "allocated", "spent", "left")}}
 
     @route("GET", "/ledger", query=schemas.LedgerQuery, response=schemas.LedgerOut,
            auth=("district",), also=("text/csv",),

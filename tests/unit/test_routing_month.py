@@ -188,3 +188,27 @@ def test_a_forwarded_issue_keeps_what_the_city_was_asked_and_answered(db, routin
         [answered] = month.city_record(session, issue_id)
     assert answered["answer"] == "市水务局已安排"
     assert answered["answered_at"] == NOVEMBER + timedelta(days=5)
+
+
+def test_the_emergency_pool_funds_only_issues_that_went_up_for_want_of_money(
+        db, routing_data, place):
+    from decimal import Decimal
+
+    from services.routing import funds
+    poor, other = place(category="roads"), place(category="roads")
+    with db.unit() as unit:
+        app.act(unit, poor, "escalate", routing_data, reason="needs_funding", note="缺资金")
+    allocation = {"amount": Decimal("30000.00"), "source_department": "czj",
+                  "allocated_on": date(2026, 11, 20)}
+    with db.unit() as unit, pytest.raises(NotAllowed):
+        funds.allocate(unit, other, allocation)
+    with db.unit() as unit:
+        row = funds.allocate(unit, poor, allocation)
+    with db.unit() as unit:
+        funds.spend(unit, row.id, Decimal("12000.00"))
+    with db.unit() as unit, pytest.raises(BadValue):
+        funds.spend(unit, row.id, Decimal("20000.00"))            # more than is left
+    with db.session() as session:
+        statement = funds.statement(session, "2026-11", TZ, Decimal("500000"))
+    assert (statement["allocated"], statement["spent"], statement["left"]) == \
+        (Decimal("30000.00"), Decimal("12000.00"), Decimal("470000.00"))
