@@ -251,7 +251,14 @@ class CityRecordOut(Schema):
     answer = fields.String(allow_none=True)
 
 
-POSITIVE = validate.Range(min=0, min_inclusive=False, max=10**12)
+def positive(amount):
+    """More than nothing and less than a trillion yuan (a function, so that the OpenAPI
+    document keeps the amount a decimal string without a numeric bound)."""
+    if not 0 < amount < 10**12:
+        raise ValidationError("must be more than 0 and less than 10^12")
+
+
+POSITIVE = positive
 
 
 class AllocationIn(Schema):

@@ -28,7 +28,7 @@ def objects(system):
     assignment = lx.assignment("jtj", referred["id"])
     return lx, {"issue_id": at_village["id"], "station_id": VILLAGE_STATION,
                 "assignment_id": assignment["id"], "kind": "department",
-                "recipient_id": "jtj", "referred_id": referred["id"]}
+                "recipient_id": "jtj", "referred_id": referred["id"], "allocation_id": "1"}
 
 
 def operations(lx):
