@@ -3,10 +3,13 @@
 With the four services running (``make run`` / ``lianxin run``), the command plays
 every role of the sample directory over the public HTTP APIs:
 
+0. the district office plans each town's reception-day roster (公开接访日); issues from
+   visits name the representative's visit (走访), recorded once per village;
 1. voters raise a few hundred issues through all five channels (some solved on the spot);
 2. village stations resolve some and escalate the rest to their town's central station,
    which again resolves some and escalates the rest to the district Representatives' Home
-   (``funding`` issues start at the district, ``land`` issues at the town);
+   (``funding`` issues start at the district, ``land`` issues at the town); then each
+   village and town station holds its month-end review (研判), keeping what is open;
 3. one month-end meeting of the district decides every issue open at the district:
    most are referred to departments (some naming a lead and cooperating departments),
    a few are forwarded to the city (some get the city's reply), some answered directly;
@@ -116,12 +119,15 @@ class Month:
         self.departments = {d["code"]: d["name"] for d in api.get("departments", "/departments")}
         self.categories = {c["code"]: c["name"] for c in self.directory.get("categories", [])}
         self.items = {}
+        self.visits = {}
+        self.reception_day = None
         self.counts = Counter()
         self._lock = threading.Lock()
 
-    def count(self, *keys):
+    def count(self, *keys, by=1):
         with self._lock:
-            self.counts.update(keys)
+            for key in keys:
+                self.counts[key] += by
 
     # -- routing views --------------------------------------------------------
     def route(self, issue_id):
@@ -180,9 +186,71 @@ class Month:
                            "phone": "139" + "".join(str(rng.randint(0, 9)) for _ in range(8))})
         return body
 
+    # -- 0. the month's rhythm: visits (走访), reception days, reviews (研判) -----------
+    def visit(self, body, rng):
+        """The representative's visit to the village that an issue is raised at (recorded
+        once per representative and village)."""
+        key = (body["representative_id"], body["village_code"])
+        with self._lock:
+            known = self.visits.get(key)
+        if known is None:
+            known = self.api.post("intake", "/visits", {
+                "representative_id": key[0], "village_code": key[1],
+                "visited_on": month_now(self.config).date().isoformat(),
+                "voters_met": rng.randint(5, 40)}, key=self.keys.district, expect=(201,))
+            with self._lock:
+                known = self.visits.setdefault(key, known)
+            self.count("visits")
+            self.count("voters_met", by=known["voters_met"])
+        return known["id"]
+
+    def plan_reception_days(self):
+        """Each town's reception day: its city and district representatives on duty on the
+        15th, or the next working day when the 15th is not one."""
+        from datetime import date as day
+
+        from lianxin import workdays
+        calendar, today = workdays.read(self.config), month_now(self.config).date()
+        on = day(today.year, today.month, 15)
+        while not calendar.is_working_day(on)[0]:
+            on += timedelta(days=1)
+        receiving = [r for r in self.directory["representatives"]
+                     if r["level"] in ("city", "district")]
+        for town in self.directory["towns"]:
+            own = [r["id"] for r in receiving if str(town["code"]).startswith(str(r["place"]))
+                   or str(r["place"]).startswith(str(town["code"]))] or [receiving[0]["id"]]
+            answer = self.api.raw("POST", "intake", "/reception-days", key=self.keys.district,
+                                  json={"station_id": f"st-{town['code']}", "on": on.isoformat(),
+                                        "representative_ids": own})
+            if answer.status_code not in (201, 409):          # 409: planned by an earlier run
+                raise DemoError(f"POST /reception-days answered {answer.status_code}: "
+                                f"{answer.text[:300]}")
+            self.count("rosters")
+        self.reception_day = on
+
+    def hold_reviews(self):
+        """Each village and town station's month-end review: what is still open is kept
+        for next month (time will escalate what a station lets lie)."""
+        for station in self.stations.values():
+            if station["tier"] not in ("village", "town"):
+                continue
+            key = self.keys.station(station["id"])
+            open_ones = self.api.get("routing", f"/stations/{station['id']}/issues", key=key,
+                                     params={"status": "open"})
+            self.api.post("routing", f"/stations/{station['id']}/reviews", {
+                "month": month_now(self.config).strftime("%Y-%m"),
+                "held_on": month_now(self.config).date().isoformat(),
+                "decisions": [{"issue_id": row["id"], "decision": "keep",
+                               "note": "本月研判：继续跟进，下月再议"} for row in open_ones]},
+                key=key, expect=(201,))
+            self.count("reviews")
+            self.count("reviewed", by=len(open_ones))
+
     def take_in(self, item):
         """Submit one issue, wait for routing to place it, then let its stations act."""
         body = item.submission
+        if body["channel"] == "visit":
+            body = {**body, "visit_id": self.visit(body, item.rng)}
         out = self.api.post("intake", "/issues", body, expect=(201,))
         item.id, item.tracking_no, item.category = out["id"], out["tracking_no"], body["category"]
         item.access_code = out["access_code"]
@@ -449,10 +517,14 @@ def demo(config, issues, seed):
 
     with progress_bars(console, 34) as progress, \
             ThreadPoolExecutor(WORKERS, thread_name_prefix="demo") as pool:
+        month.plan_reception_days()
         run_all(progress, "voters raise issues; stations act", month.take_in,
                 [(item,) for item in items], pool)
         for item in items:
             month.items[item.id] = item
+        review_task = progress.add_task("village and town reviews (研判)", total=1)
+        month.hold_reviews()
+        progress.advance(review_task)
 
         # Every issue open at the district, ours and any left from before.
         waiting = month.api.get("routing", f"/stations/{month.district}/issues",
@@ -551,6 +623,10 @@ def print_run(console, month, issues, elapsed):
     channels = "  ".join(f"{name} {c[f'channel:{name}']}" for name in CHANNEL_WEIGHTS)
     lines = [
         f"[bold]This run[/]: {issues} issues in {elapsed:.1f}s (seed {month.seed})",
+        f"  the month: {c['visits']} visits by representatives (走访, {c['voters_met']} voters "
+        f"met); reception-day rosters at {c['rosters']} town stations for "
+        f"{month.reception_day}; {c['reviews']} station reviews (研判) kept {c['reviewed']} "
+        f"open issues",
         f"  channels: {channels}",
         f"  solved on the spot {c['on_spot']};  village stations resolved {c['resolved:village']}, "
         f"escalated {c['escalated:village']};  towns resolved {c['resolved:town']}, "
