@@ -194,6 +194,12 @@ def listing(session: Any, model: Any, holders: Iterable[str] | None = None,
     return list(session.execute(query.order_by(model.due_at, model.id).limit(limit)).scalars())
 
 
+class DeadlinesQuery(Schema):
+    """What ``GET /deadlines`` narrows to (each service adds whose)."""
+    overdue = fields.Boolean(metadata={"description": "only overdue ones, or only the others"})
+    issue_id = fields.UUID(metadata={"description": "one issue's only"})
+
+
 class DeadlineOut(Schema):
     """A running time limit as ``GET /deadlines`` lists it (each service adds whose)."""
     id = fields.Integer()

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from lianxin import timers
 from lianxin.db import load_one
-from lianxin.errors import NotAllowed, NotFound
+from lianxin.errors import NotAllowed, NotFound, NotYours
 from services.departments import domain, hearings
 from services.departments.models import AssignmentRow, AssignmentStepRow, ExtensionRow, Timer
 
@@ -203,6 +203,18 @@ def detail(session, assignment_id, department):
     return {**{c.name: getattr(row, c.name) for c in row.__table__.columns},
             "due_at": row.due_at, "steps": steps, "extensions": _extensions(session, row.id),
             "hearing": hearings.of_assignment(session, row)}
+
+
+def deadline_department(caller, asked, catalog):
+    """Whose time limits a caller lists: a department its own, the district office one
+    department's or (None) every department's."""
+    own = caller.id if caller.role == "department" else None
+    if own is not None and asked not in (None, own):
+        raise NotYours.field("department", "a department sees its own time limits only")
+    department = own or asked
+    if department is not None and department not in catalog.departments:
+        raise NotFound.field("department", f"unknown department {department!r}")
+    return department
 
 
 def deadlines(session, departments=None, overdue=None, issue_id=None):

@@ -124,11 +124,9 @@ class DecisionIn(Schema):
     note = fields.String(validate=TEXT)
 
 
-class DeadlinesQuery(Schema):
+class DeadlinesQuery(timers.DeadlinesQuery):
     department = fields.String(validate=validate.Length(min=1, max=32), metadata={
         "description": "one department's (the district office may ask for any)"})
-    overdue = fields.Boolean(metadata={"description": "only overdue ones, or only the others"})
-    issue_id = fields.UUID(metadata={"description": "one issue's only"})
 
 
 class DeadlineOut(timers.DeadlineOut):

@@ -6,7 +6,7 @@ from lianxin.config import read_yaml
 from lianxin.consumers import every, rpc, subscribe
 from lianxin.db import Database
 from lianxin.endpoints import BaseService, MonthQuery
-from lianxin.errors import NotFound, NotYours
+from lianxin.errors import NotYours
 from lianxin.reference import Reference
 from lianxin.web import route
 from services.departments import app, domain, hearings, reports, schemas
@@ -137,11 +137,7 @@ class DepartmentsService(BaseService):
            summary="Time limits running on assignments, soonest first (a department's own; "
                    "every department's, or one's, for the district office)")
     def deadlines(self, request, caller, query):
-        department = _own(caller) or query.get("department")
-        if caller.role == "department" and query.get("department") not in (None, department):
-            raise NotYours.field("department", "a department sees its own time limits only")
-        if department is not None and department not in self.catalog.departments:
-            raise NotFound.field("department", f"unknown department {department!r}")
+        department = app.deadline_department(caller, query.get("department"), self.catalog)
         with self.db.reading() as session:
             return app.deadlines(session, department and [department], query.get("overdue"),
                                  query.get("issue_id"))

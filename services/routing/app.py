@@ -268,6 +268,15 @@ def check_station_access(caller, station_id, ladder):
                         {"station_id": ["not the caller's station"]})
 
 
+def deadline_holders(caller, station_id, ladder):
+    """Whose time limits a caller lists: a station its own, the district office one
+    station's or (None) every station's."""
+    if station_id is None and caller.role != "station":
+        return None
+    check_station_access(caller, station_id or caller.id, ladder)
+    return [station_id or caller.id]
+
+
 def check_reviewing_station(station_id, ladder):
     """Village and town stations review their month; the district decides at a meeting."""
     if ladder.stations[station_id].tier not in domain.REVIEWING_TIERS:

@@ -10,8 +10,12 @@ from lianxin.workdays import month_bounds
 from services.routing.models import FundRow, StepRow
 
 
-def allocate(unit, issue_id, allocation):
-    """An allocation from the pool to an issue that went up for want of funds."""
+def allocate(unit, issue_id, allocation, departments):
+    """An allocation from the pool, by a known department, to an issue that went up for
+    want of funds."""
+    if allocation["source_department"] not in departments:
+        raise BadValue.field("source_department",
+                             f"unknown department {allocation['source_department']!r}")
     needs = unit.session.execute(select(StepRow.id).where(
         StepRow.issue_id == str(issue_id), StepRow.reason == "needs_funding").limit(1)).first()
     if needs is None:

@@ -7,15 +7,16 @@ from sqlalchemy import select
 
 from lianxin import timers
 from lianxin.errors import BadValue
-from services.routing import domain, ledger, month
+from services.routing import domain, funds, ledger, month
 from services.routing.models import IssueRow, StepRow, Timer
 
 STATION_LIMITS = ("village", "town", "district")
 
 
-def circular(session, name, tz, ladder, repeat_window, repeat_min, now):
-    """Routing's counts of month ``name``; a month not begun is refused, one with no
-    issues counts nothing."""
+def circular(session, name, data, now):
+    """Routing's counts of month ``name``, with its emergency pool; a month not begun is
+    refused, one with no issues counts nothing."""
+    tz, ladder = data.timezone, data.ladder
     if name > ledger.month_of(now, tz):
         raise BadValue(f"{name} has not begun", {"month": ["is in the future"]})
     start, end = ledger.month_bounds(name, tz)
@@ -55,7 +56,10 @@ def circular(session, name, tz, ladder, repeat_window, repeat_min, now):
                      "station_id": i["station_id"],
                      "overdue_since": i["overdue_since"].isoformat()}
                     for i in items if i["overdue_since"]],
-        "clusters": repeat_clusters(session, start, end, repeat_window, repeat_min),
+        "clusters": repeat_clusters(session, start, end, data.repeat_window, data.repeat_min),
+        "funds": {k: None if v is None else str(v)
+                  for k, v in funds.statement(session, name, tz, data.fund_pool).items()
+                  if k in ("pool", "allocated", "spent", "left")},
     }
 
 

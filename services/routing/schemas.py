@@ -109,11 +109,9 @@ class ReferIn(Schema):
     note = fields.String(validate=TEXT)
 
 
-class DeadlinesQuery(Schema):
+class DeadlinesQuery(timers.DeadlinesQuery):
     station_id = fields.String(validate=validate.Length(min=1, max=64), metadata={
         "description": "one station's (the district office may ask for any)"})
-    overdue = fields.Boolean(metadata={"description": "only overdue ones, or only the others"})
-    issue_id = fields.UUID(metadata={"description": "one issue's only"})
 
 
 class DeadlineOut(timers.DeadlineOut):

@@ -10,7 +10,6 @@ from lianxin.config import read_yaml
 from lianxin.consumers import every, rpc, subscribe
 from lianxin.db import Database
 from lianxin.endpoints import BaseService, MonthQuery
-from lianxin.errors import BadValue
 from lianxin.reference import Reference
 from lianxin.rpc import call
 from lianxin.web import csv_response, route
@@ -139,12 +138,9 @@ class RoutingService(BaseService):
            summary="Allocate from the emergency pool to an issue that went up for want of "
                    "funds (财力保障)")
     def allocate(self, request, issue_id, caller, body):
-        if body["source_department"] not in self.data.departments:
-            raise BadValue.field("source_department",
-                                 f"unknown department {body['source_department']!r}")
         with self.db.transaction() as unit:
             app.load(unit.session, issue_id)
-            return funds.allocate(unit, issue_id, body)
+            return funds.allocate(unit, issue_id, body, self.data.departments)
 
     @route("POST", "/funds/<int:allocation_id>/spent", body=schemas.SpentIn,
            response=schemas.AllocationOut, auth=("district",),
@@ -205,10 +201,7 @@ class RoutingService(BaseService):
            response=schemas.DeadlineOut(many=True), auth=ISSUE_HOLDERS,
            summary="Time limits running at a station, or every station's, soonest first")
     def deadlines(self, request, caller, query):
-        station_id = query.get("station_id")
-        if station_id is not None or caller.role == "station":
-            app.check_station_access(caller, station_id or caller.id, self.ladder)
-        holders = [station_id or caller.id] if station_id or caller.role == "station" else None
+        holders = app.deadline_holders(caller, query.get("station_id"), self.ladder)
         with self.db.reading() as session:
             return app.deadlines(session, holders, query.get("overdue"), query.get("issue_id"))
 
@@ -236,12 +229,7 @@ class RoutingService(BaseService):
            auth=("district",), summary="Routing's part of the month's circular (通报)")
     def circular(self, request, caller, query):
         with self.db.reading() as session:
-            part = reports.circular(session, query["month"], self.data.timezone, self.ladder,
-                                    self.data.repeat_window, self.data.repeat_min, clock.now())
-            statement = funds.statement(session, query["month"], self.data.timezone,
-                                        self.data.fund_pool)
-        return {**part, "funds": {k: None if v is None else str(v) for k, v in statement.items()
-                                  if k in ("pool", "allocated", "spent", "left")}}
+            return reports.circular(session, query["month"], self.data, clock.now())
 
     @route("GET", "/ledger", query=schemas.LedgerQuery, response=schemas.LedgerOut,
            auth=("district",), also=("text/csv",),

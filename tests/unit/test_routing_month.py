@@ -161,11 +161,9 @@ def test_routings_part_of_the_circular_counts_the_month_and_finds_repeat_issues(
     with db.unit(NOVEMBER + timedelta(days=3)) as unit:
         app.act(unit, first, "resolve", routing_data, note="已修复")
     with db.session() as session:
-        part = reports.circular(session, "2026-11", TZ, ladder, timedelta(days=30), 3,
-                                NOVEMBER + timedelta(days=4))
+        part = reports.circular(session, "2026-11", routing_data, NOVEMBER + timedelta(days=4))
         with pytest.raises(BadValue):
-            reports.circular(session, "2026-12", TZ, ladder, timedelta(days=30), 3,
-                             NOVEMBER + timedelta(days=4))
+            reports.circular(session, "2026-12", routing_data, NOVEMBER + timedelta(days=4))
     assert (part["totals"]["received"], part["totals"]["resolved"]) == (3, 1)
     assert part["by_town"][TOWN_STATION]["received"] == 3
     assert part["by_category"] == {"roads": 3}
@@ -201,9 +199,9 @@ def test_the_emergency_pool_funds_only_issues_that_went_up_for_want_of_money(
     allocation = {"amount": Decimal("30000.00"), "source_department": "czj",
                   "allocated_on": date(2026, 11, 20)}
     with db.unit() as unit, pytest.raises(NotAllowed):
-        funds.allocate(unit, other, allocation)
+        funds.allocate(unit, other, allocation, {"czj"})
     with db.unit() as unit:
-        row = funds.allocate(unit, poor, allocation)
+        row = funds.allocate(unit, poor, allocation, {"czj"})
     with db.unit() as unit:
         funds.spend(unit, row.id, Decimal("12000.00"))
     with db.unit() as unit, pytest.raises(BadValue):
