@@ -26,12 +26,17 @@ TIME_LIMITS = ("village", "town", "district", "accept", "complete", "feedback", 
                "keep_in_loop")
 
 
-class Event(Schema):
+class Notice(Schema):
+    """What every event carries; a notice of the month's rhythm concerns no single issue."""
     class Meta:
         unknown = EXCLUDE
 
     event_id = fields.UUID(required=True)
     occurred_at = fields.AwareDateTime(required=True)
+
+
+class Event(Notice):
+    """An event in the life of one issue."""
     issue_id = fields.UUID(required=True)
 
 
@@ -55,6 +60,13 @@ class IssueSubmitted(Event):
 class FeedbackReceived(Event):
     rating = fields.String(required=True, validate=validate.OneOf(RATINGS))
     comment = fields.String(load_default=None, allow_none=True)
+
+
+class ReceptionDutyDue(Notice):
+    """A representative is on duty at a town station's reception day (公开接访日) tomorrow."""
+    station_id = fields.String(required=True)
+    representative_id = fields.String(required=True)
+    on = fields.Date(required=True)
 
 
 # routing: every event states where the issue is after the step -----------------
@@ -100,6 +112,16 @@ class IssueTimed(IssueMoved):
     supervisor_id = fields.String(load_default=None, allow_none=True)
 
 
+class ReviewOverdue(Notice):
+    """A station holding open issues has not held its monthly review (研判) by the day the
+    rules name: its supervisor is told (督办)."""
+    station_id = fields.String(required=True)
+    supervisor_id = fields.String(required=True)
+    month = fields.String(required=True)
+    due_at = fields.AwareDateTime(required=True)
+    open_issues = fields.Integer(required=True)
+
+
 # departments -------------------------------------------------------------------
 
 class AssignmentEvent(Event):
@@ -120,10 +142,11 @@ class AssignmentTimed(AssignmentEvent):
     days = fields.Integer(load_default=None, allow_none=True)          # of an extension
 
 
-EVENTS: dict[str, tuple[str, type[Event], tuple[str, ...]]] = {
+EVENTS: dict[str, tuple[str, type[Notice], tuple[str, ...]]] = {
     # name: (publisher, schema, consumers)
     "issue_submitted": ("intake", IssueSubmitted, ("routing", "notify")),
     "feedback_received": ("intake", FeedbackReceived, ("routing",)),
+    "reception_duty_due": ("intake", ReceptionDutyDue, ("notify",)),
     "issue_routed": ("routing", IssueRouted, ("intake", "notify")),
     "issue_escalated": ("routing", IssueEscalated, ("intake", "notify")),
     "issue_resolved": ("routing", IssueMoved, ("intake", "notify")),
@@ -135,6 +158,7 @@ EVENTS: dict[str, tuple[str, type[Event], tuple[str, ...]]] = {
     "issue_overdue": ("routing", IssueTimed, ("intake", "notify")),
     "callback_requested": ("routing", IssueTimed, ("intake", "notify")),
     "issue_progress": ("routing", IssueTimed, ("intake", "notify")),
+    "review_overdue": ("routing", ReviewOverdue, ("notify",)),
     "assignment_created": ("departments", AssignmentEvent, ("intake", "notify")),
     "assignment_accepted": ("departments", AssignmentEvent, ("intake",)),
     "assignment_returned": ("departments", AssignmentEvent, ("routing", "intake")),
@@ -155,7 +179,7 @@ def publisher(event_type: str) -> str:
 _SCHEMAS = {name: event_schema() for name, (_, event_schema, _) in EVENTS.items()}
 
 
-def schema(event_type: str) -> Event:
+def schema(event_type: str) -> Notice:
     """The (shared, reusable) schema instance of ``event_type``."""
     return _SCHEMAS[event_type]
 
@@ -172,11 +196,12 @@ def handler_name(event_type: str) -> str:
 
 def new_event(event_type: str, issue_id: object, now: datetime | None = None,
               **data: Any) -> dict[str, Any]:
-    """A complete, validated event payload ready for the outbox."""
+    """A complete, validated event payload ready for the outbox (``issue_id`` None for
+    a notice)."""
     payload = {
         "event_id": str(uuid.uuid4()),
         "occurred_at": (now or clock.now()).isoformat(),
-        "issue_id": str(issue_id),
+        **({} if issue_id is None else {"issue_id": str(issue_id)}),
         **data,
     }
     event_schema = schema(event_type)

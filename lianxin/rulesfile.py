@@ -2,14 +2,18 @@
 
 It holds where issues of some categories start (``start``), the time limits in working days
 of each tier and step, overridable per category and per department (``time_limits``), how
-many extensions a department may be granted (``extensions``) and how many returns an issue
-may take before it goes to a meeting (``returns``). Every section is optional; a mistake is a
-``RulesError`` naming its line, so the operator finds it before a service starts.
+many extensions a department may be granted (``extensions``), how many returns an issue
+may take before it goes to a meeting (``returns``) and on which days of the month the
+reception day, the stations' reviews and the ledger's freeze fall (``month``). Every
+section is optional; a mistake is a ``RulesError`` naming its line, so the operator finds
+it before a service starts.
 """
 from __future__ import annotations
 
+import calendar as _calendar
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -25,8 +29,9 @@ DEFAULTS: dict[str, int] = {
     "reopen": 15, "keep_in_loop": 5,
     "extensions_max": 1, "extension_max_days": 15, "returns_max": 2,
 }
+MONTH_DAYS: dict[str, int] = {"reception_day": 15, "review_day": 25, "freeze_day": -1}
 SECTIONS = {"start": ("district", "town"), "time_limits": ("default", "categories", "departments"),
-            "extensions": ("max", "max_days"), "returns": ("max",)}
+            "extensions": ("max", "max_days"), "returns": ("max",), "month": tuple(MONTH_DAYS)}
 _NULL, _MERGE = "tag:yaml.org,2002:null", "tag:yaml.org,2002:merge"
 _UNKNOWN_LIMIT = "unknown tier or time limit {!r}"
 _NOT_PER_DEPARTMENT = "{!r} is not a time limit a department may override"
@@ -54,12 +59,27 @@ class TimeLimits:
 
 
 @dataclass(frozen=True)
+class MonthDays:
+    """Days of the month, 1 to 28, or -1 to -28 counted back from its last day (-1)."""
+    reception_day: int = MONTH_DAYS["reception_day"]   # the town stations' 公开接访日
+    review_day: int = MONTH_DAYS["review_day"]         # stations hold their review (研判) by it
+    freeze_day: int = MONTH_DAYS["freeze_day"]         # the district's ledger is frozen after it
+
+    def on(self, name: str, year: int, month: int) -> date:
+        """The date the day called ``name`` falls on in the given month."""
+        day = getattr(self, name)
+        last = _calendar.monthrange(year, month)[1]
+        return date(year, month, day if day > 0 else last + 1 + day)
+
+
+@dataclass(frozen=True)
 class RuleSet:
     start: Rules
     limits: TimeLimits
     extensions_max: int
     extension_max_days: int
     returns_max: int
+    month: MonthDays = MonthDays()
 
 
 def read(path: str, *, categories: Collection[str], departments: Collection[str]) -> RuleSet:
@@ -93,7 +113,7 @@ class _Reader:
     def rules(self, root: yaml.Node | None, categories: Collection[str],
               departments: Collection[str]) -> RuleSet:
         top = self.mapping(root, SECTIONS, "unknown key {!r}")
-        start, limits, extensions, returns = (
+        start, limits, extensions, returns, month = (
             self.mapping(top.get(name), keys, f"unknown key {{!r}} in {name}")
             for name, keys in SECTIONS.items())
         by_category = self.mapping(limits.get("categories"), categories, "unknown category {!r}")
@@ -114,7 +134,9 @@ class _Reader:
             extension_max_days=self.count(extensions.get("max_days"), "extensions.max_days",
                                           DEFAULTS["extension_max_days"]),
             returns_max=self.count(returns.get("max"), "returns.max", DEFAULTS["returns_max"],
-                                   zero=True))
+                                   zero=True),
+            month=MonthDays(**{name: self.day_of_month(node, f"month.{name}")
+                               for name, node in month.items()}))
 
     def fail(self, node: yaml.Node, message: str) -> NoReturn:
         raise RulesError(f"{self.source}:{node.start_mark.line + 1}: {message}")
@@ -165,6 +187,13 @@ class _Reader:
         if type(value := self.value(node)) is not int or value < (0 if zero else 1):
             self.fail(node, f"{name}: {'0 or more' if zero else 'a positive whole number'}"
                             f" expected, not {_shown(node)}")
+        return value
+
+    def day_of_month(self, node: yaml.Node, name: str) -> int:
+        """A day every month has: 1 to 28, or -1 (the last day) to -28."""
+        if type(value := self.value(node)) is not int or not 1 <= abs(value) <= 28:
+            self.fail(node, f"{name}: a day of the month from 1 to 28, or from -1 (its last "
+                            f"day) to -28, expected, not {_shown(node)}")
         return value
 
 

@@ -203,9 +203,9 @@ class DeadlinesQuery(Schema):
 class DeadlineOut(Schema):
     """A running time limit as ``GET /deadlines`` lists it (each service adds whose)."""
     id = fields.Integer()
-    issue_id = fields.String()
-    tracking_no = fields.String()
-    title = fields.String()
+    issue_id = fields.String(allow_none=True)       # none for a station's monthly review
+    tracking_no = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
     state = fields.String(metadata={"description": "pending | reminded | overdue"})
     days = fields.Integer(metadata={"description": "working days allowed, extensions included"})
     started_at = fields.AwareDateTime()

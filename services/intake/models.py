@@ -91,3 +91,4 @@ class DutyRow(Base):
     on = Column(Date, nullable=False, index=True)
     representative_id = Column(String(32), nullable=False)
     recorded_at = Column(UtcDateTime(), nullable=False)
+    noticed_at = Column(UtcDateTime())          # the representative was told the day before

@@ -5,7 +5,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from lianxin import clock, directory, rulesfile
-from lianxin.consumers import rpc, subscribe
+from lianxin.consumers import every, rpc, subscribe
 from lianxin.db import Database
 from lianxin.endpoints import BaseService, MonthQuery
 from lianxin.reference import Reference
@@ -38,6 +38,13 @@ class IntakeService(BaseService):
     name = "intake"
     db = Database(Base)
     data = Reference(load_intake_data)
+
+    @every("TIMER_INTERVAL", 30)
+    def tell_duties(self):
+        """Tell the representatives on a reception-day roster of their duty the day before."""
+        today = clock.now().astimezone(self.data.timezone).date()
+        with self.db.transaction() as unit:
+            receptions.notify_due(unit, today)
 
     @route("POST", "/issues", body=schemas.SubmissionIn, response=schemas.SubmittedOut,
            status=201, summary="Submit an issue from any channel; needs no other service")
@@ -106,7 +113,8 @@ class IntakeService(BaseService):
            summary="Put representatives on duty at a town station's reception day (公开接访日)")
     def roster(self, request, caller, body):
         with self.db.transaction() as unit:
-            return receptions.plan(unit, body, caller, self.data.ladder, self.calendar)
+            return receptions.plan(unit, body, caller, self.data.ladder, self.calendar,
+                                   self.data.rules.month)
 
     @route("GET", "/reception-days", query=schemas.RostersQuery,
            response=schemas.RosterOut(many=True), auth=VIEWERS,

@@ -11,15 +11,15 @@ log = logging.getLogger(__name__)
 SUBJECT = "连心桥 · 人大代表联系群众"
 
 
-def queue_messages(unit, event, *, event_type, templates, department_names, default_channel,
+def queue_messages(unit, event, *, event_type, templates, display_names, default_channel,
                    zone=None):
     """One notification per recipient the templates name for this event, claimed
     ('sending') for the worker that queued it to send straight after commit."""
     rows = []
-    for message in domain.messages(event_type, event, templates, department_names, zone):
+    for message in domain.messages(event_type, event, templates, display_names, zone):
         preference = unit.session.get(Preference, (message.recipient_kind, message.recipient_id))
         rows.append(NotificationRow(
-            issue_id=str(event["issue_id"]), event_id=str(event["event_id"]),
+            issue_id=_text(event.get("issue_id")), event_id=str(event["event_id"]),
             event_type=event_type, recipient_kind=message.recipient_kind,
             recipient_id=message.recipient_id, body=message.body, status="sending", attempts=0,
             channel=preference.channel if preference else default_channel,
@@ -27,6 +27,10 @@ def queue_messages(unit, event, *, event_type, templates, department_names, defa
     unit.session.add_all(rows)
     unit.session.flush()
     return rows
+
+
+def _text(value):
+    return None if value is None else str(value)
 
 
 def claim_due(unit, max_attempts, limit=100):

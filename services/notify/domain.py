@@ -41,7 +41,7 @@ def last_day(due_at: datetime | str, zone: tzinfo | None) -> str:
 
 
 def messages(event_type: str, event: Mapping[str, Any], templates: Mapping[str, Any],
-             department_names: Mapping[Any, str] | None = None,
+             display_names: Mapping[Any, str] | None = None,
              zone: tzinfo | None = None) -> list[Message]:
     """Everyone ``templates`` names for ``event_type``, with their rendered message."""
     names = templates.get("names", {})
@@ -49,7 +49,9 @@ def messages(event_type: str, event: Mapping[str, Any], templates: Mapping[str, 
     context = {**{k: v for k, v in event.items() if v is not None},
                "limit_name": names.get("limit", {}).get(event.get("limit"), event.get("limit")),
                "due_date": last_day(event["due_at"], zone) if event.get("due_at") else "",
-               "department_name": (department_names or {}).get(department, department),
+               "department_name": (display_names or {}).get(department, department),
+               "station_name": (display_names or {}).get(event.get("station_id"),
+                                                         event.get("station_id")),
                "tier_name": names.get("tier", {}).get(event.get("tier"), event.get("tier")),
                "reason_name": names.get("reason", {}).get(event.get("reason"), event.get("reason")),
                "rating_name": names.get("rating", {}).get(event.get("rating"), event.get("rating"))}

@@ -20,7 +20,7 @@ class NotificationRow(Base):
     __tablename__ = "notifications"
     __table_args__ = (UniqueConstraint("event_id", "recipient_kind", "recipient_id"),)
     id = Column(Integer, primary_key=True)
-    issue_id = Column(String(36), nullable=False, index=True)
+    issue_id = Column(String(36), index=True)          # none for a notice of the month
     event_id = Column(String(36), nullable=False)
     event_type = Column(String(64), nullable=False, index=True)
     recipient_kind = Column(String(16), nullable=False)

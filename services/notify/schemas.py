@@ -9,7 +9,7 @@ NOTIFICATION_STATUSES = ("pending", "sending", "sent", "failed")
 
 class NotificationOut(Schema):
     id = fields.Integer()
-    issue_id = fields.String()
+    issue_id = fields.String(allow_none=True)
     event_type = fields.String()
     recipient_kind = fields.String()
     recipient_id = fields.String()

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
+from lianxin import directory
 from lianxin.config import read_yaml
 from lianxin.consumers import subscribe
 from lianxin.db import Database
@@ -22,10 +23,13 @@ CONTACT_OWNER = {"voter": "intake", "station": "routing", "representative": "rou
 
 def load_settings(config):
     notify = config["NOTIFY"]
-    departments = read_yaml(config["DIRECTORY_FILE"])["departments"]
+    found = read_yaml(config["DIRECTORY_FILE"])
+    stations = directory.from_directory(found).stations.values()
     return {"templates": read_yaml(config["TEMPLATES_FILE"]),
             "channels": channels.from_config(notify),
-            "department_names": {d["code"]: d["name"] for d in departments},
+            # what a message calls a department or station by its code
+            "display_names": {**{d["code"]: d["name"] for d in found["departments"]},
+                              **{s.id: s.name for s in stations}},
             "default_channel": notify["default_channel"],
             "zone": ZoneInfo(config["TIMEZONE"]),
             "max_attempts": int(notify["max_attempts"]),
@@ -79,7 +83,7 @@ class NotifyService(BaseService):
     def notify(self, event_type, payload):
         queued = self.db.consume(event_type, payload, app.queue_messages, event_type=event_type,
                                  templates=self.settings["templates"],
-                                 department_names=self.settings["department_names"],
+                                 display_names=self.settings["display_names"],
                                  default_channel=self.settings["default_channel"],
                                  zone=self.settings["zone"])
         self.deliver(queued or [])
@@ -151,6 +155,14 @@ class NotifyService(BaseService):
     @subscribe("extension_granted")
     def on_extension_granted(self, payload):
         self.notify("extension_granted", payload)
+
+    @subscribe("reception_duty_due")
+    def on_reception_duty_due(self, payload):
+        self.notify("reception_duty_due", payload)
+
+    @subscribe("review_overdue")
+    def on_review_overdue(self, payload):
+        self.notify("review_overdue", payload)
 
     @subscribe("extension_refused")
     def on_extension_refused(self, payload):

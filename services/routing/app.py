@@ -108,26 +108,30 @@ def sweep(unit_source, data):
     """Fire every time limit that is due (``lianxin.timers``), and the month's end."""
     with unit_source.transaction() as unit:
         timers.recompute_provisional(unit, Timer, data.calendar)
-        month.arm_month_end(unit, data.timezone, data.ladder.district.id)
+        month.arm_month(unit, data)
 
     def fire_one(unit, timer, stage):
         if timer.kind == month.MONTH_END:
             month.fire_month_end(unit, timer, data.timezone)
+        elif timer.kind == month.REVIEW:
+            month.fire_review(unit, timer, data)
         else:
             fire(unit, timer, stage, data=data)
     return timers.fire_due(unit_source, Timer, fire_one)
 
 
 def deadlines(session, holders=None, overdue=None, issue_id=None):
-    """Running time limits held by stations, soonest first, with their issue's number."""
+    """Running time limits held by stations, soonest first, with their issue's number
+    (none for a station's monthly review)."""
     rows = [t for t in timers.listing(session, Timer, holders, overdue, issue_id=issue_id)
             if t.holder != domain.VOTER and t.kind != month.MONTH_END]
     issues = {i.id: i for i in session.execute(select(IssueRow).where(
         IssueRow.id.in_({t.issue_id for t in rows}))).scalars()} if rows else {}
-    return [{"id": t.id, "limit": t.kind, "issue_id": t.issue_id, "holder": t.holder,
+    return [{"id": t.id, "limit": t.kind, "issue_id": t.issue_id or None, "holder": t.holder,
              "state": t.state, "days": t.days, "started_at": t.started_at,
              "remind_at": t.remind_at, "due_at": t.due_at, "provisional": t.provisional,
-             "tracking_no": issues[t.issue_id].tracking_no, "title": issues[t.issue_id].title}
+             "tracking_no": getattr(issues.get(t.issue_id), "tracking_no", None),
+             "title": getattr(issues.get(t.issue_id), "title", None)}
             for t in rows]
 
 

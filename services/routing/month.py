@@ -1,16 +1,21 @@
-"""The district's month: the classified ledger frozen at month end, and the agenda of
-the directors' meeting built from it (rules and counting: ``ledger``)."""
+"""The district's month: the stations' reviews due by the rules' review day, the
+classified ledger frozen after the freeze day, and the agenda of the directors' meeting
+built from it (rules and counting: ``ledger``)."""
 import json
-from datetime import datetime
+import uuid
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from lianxin import timers
 from lianxin.errors import BadValue, NotAllowed, NotFound
-from services.routing import ledger
+from services.routing import domain, ledger
 from services.routing.models import IssueRow, LedgerMonthRow, StepRow, Timer
 
-MONTH_END = "month_end"          # the timer that freezes a month when it is over
+MONTH_END = "month_end"          # the timer that freezes a month after its freeze day
+REVIEW = "review"                # a station's monthly review (研判), due by the review day
+_REVIEWS = uuid.UUID("6f1d5c3e-2b51-4a8e-9a57-2c1f0c1b7e11")   # names review timers
 
 
 def check_month(session, month, now, tz):
@@ -68,20 +73,47 @@ def on_agenda(session, month):
             for item in group["items"]}
 
 
-def arm_month_end(unit, tz, district_id):
-    """Keep one timer that freezes the present month when it ends (no cron: a row)."""
-    month = ledger.month_of(unit.now, tz)
-    subject = f"ledger:{month}"
-    if timers.open_timer(unit.session, Timer, subject, MONTH_END) is not None:
+def arm_month(unit, data):
+    """Keep the present month's timers (rows, no cron): the ledger's freeze at the end of
+    the rules' freeze day, and each village and town station's review due by the end of
+    the review day, armed while that day is still to come."""
+    month = ledger.month_of(unit.now, data.timezone)
+    year, number = map(int, month.split("-"))
+    days = data.rules.month
+    if unit.session.execute(select(Timer.id).where(
+            Timer.kind == MONTH_END, Timer.subject_id == f"ledger:{month}")).first() is None:
+        _add(unit, MONTH_END, f"ledger:{month}", data.ladder.district.id,
+             _end_of(days.on("freeze_day", year, number), data.timezone))
+    due_at = _end_of(days.on("review_day", year, number), data.timezone)
+    if unit.now >= due_at:
         return
-    _, end = ledger.month_bounds(month, tz)
-    unit.session.add(Timer(kind=MONTH_END, subject_id=subject, issue_id="", holder=district_id,
-                           days=0, started_at=unit.now, due_at=end, fire_at=end,
+    subjects = {review_subject(station.id, month): station.id
+                for station in data.ladder.stations.values()
+                if station.tier in domain.REVIEWING_TIERS}
+    armed = set(unit.session.execute(select(Timer.subject_id).where(
+        Timer.kind == REVIEW, Timer.subject_id.in_(subjects))).scalars())
+    for subject, station_id in subjects.items():
+        if subject not in armed:
+            _add(unit, REVIEW, subject, station_id, due_at)
+
+
+def review_subject(station_id, month):
+    """The timer subject of a station's review of a month (fits a timer's 36 characters)."""
+    return str(uuid.uuid5(_REVIEWS, f"{month}:{station_id}"))
+
+
+def _end_of(day: date, tz: str) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=ZoneInfo(tz))
+
+
+def _add(unit, kind, subject, holder, due_at):
+    unit.session.add(Timer(kind=kind, subject_id=subject, issue_id="", holder=holder, days=0,
+                           started_at=unit.now, due_at=due_at, fire_at=due_at,
                            provisional=False, state="pending"))
 
 
 def fire_month_end(unit, timer, tz):
-    """The month is over: freeze it, unless the district office already has."""
+    """The freeze day is over: freeze the month, unless the district office already has."""
     month = timer.subject_id.removeprefix("ledger:")
     if unit.session.get(LedgerMonthRow, month) is None:
         try:
@@ -90,6 +122,21 @@ def fire_month_end(unit, timer, tz):
         except BadValue:
             pass                      # a month with no issues has no ledger to freeze
     timers.close(unit, Timer, timer.subject_id)
+
+
+def fire_review(unit, timer, data):
+    """The review day is over and the station has not reviewed: if it holds open issues,
+    its supervisor is told (督办) and the timer stays overdue until the review is held."""
+    station = data.ladder.stations[timer.holder]
+    held_open = unit.session.execute(select(func.count()).select_from(IssueRow).where(
+        IssueRow.station_id == station.id, IssueRow.status == "open")).scalar()
+    if not held_open:
+        timers.close(unit, Timer, timer.subject_id, state="cancelled")   # nothing to review
+        return
+    month = ledger.month_of(timer.due_at - timedelta(microseconds=1), data.timezone)
+    unit.publish("review_overdue", None, station_id=station.id,
+                 supervisor_id=station.parent_id, month=month,
+                 due_at=timer.due_at.isoformat(), open_issues=held_open)
 
 
 def ledger_items(session, start, end):

@@ -5,9 +5,10 @@ import uuid
 
 from sqlalchemy import select
 
+from lianxin import timers
 from lianxin.errors import BadValue, Refused
-from services.routing import app, domain
-from services.routing.models import IssueRow, ReviewRow
+from services.routing import app, domain, month
+from services.routing.models import IssueRow, ReviewRow, Timer
 
 
 def hold_review(unit, station_id, review, data):
@@ -39,6 +40,7 @@ def hold_review(unit, station_id, review, data):
                     held_on=review["held_on"], recorded_at=unit.now,
                     decisions=[{**d, "issue_id": str(d["issue_id"])} for d in decisions])
     unit.session.add(row)
+    timers.close(unit, Timer, month.review_subject(station_id, review["month"]))
     return row
 
 

@@ -116,7 +116,8 @@ class DeadlinesQuery(timers.DeadlinesQuery):
 
 class DeadlineOut(timers.DeadlineOut):
     limit = fields.String(metadata={"description": "the rules' time limit: village, town, "
-                                                   "district or feedback (回访)"})
+                                                   "district, feedback (回访) or review (a "
+                                                   "station's monthly 研判, no issue)"})
     holder = fields.String(metadata={"description": "the station that must act"})
 
 

@@ -70,10 +70,21 @@ def test_consumers_read_tolerantly_and_ignore_fields_added_later():
 
 
 @pytest.mark.parametrize("event_type", contracts.EVENTS)
-def test_every_event_requires_id_time_and_issue(event_type):
-    fields = contracts.schema(event_type).fields
-    for name in ("event_id", "occurred_at", "issue_id"):
-        assert fields[name].required, name
+def test_every_event_requires_id_time_and_an_issue_unless_it_is_a_notice(event_type):
+    event_schema = contracts.schema(event_type)
+    names = ("event_id", "occurred_at") + (
+        () if type(event_schema).__mro__[1] is contracts.Notice else ("issue_id",))
+    for name in names:
+        assert event_schema.fields[name].required, name
+
+
+def test_a_notice_of_the_month_concerns_no_issue_and_names_its_station():
+    payload = contracts.new_event("review_overdue", None, station_id="st-1", supervisor_id="st",
+                                  month="2026-11", due_at="2026-11-26T00:00:00+08:00",
+                                  open_issues=2)
+    assert "issue_id" not in payload and payload["station_id"] == "st-1"
+    with pytest.raises(ValidationError):
+        contracts.new_event("review_overdue", None, month="2026-11")
 
 
 def test_a_new_event_is_stamped_with_its_id_time_in_utc_and_issue():

@@ -8,10 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from lianxin.errors import BadValue, NotAllowed, NotFound, NotYours
+from lianxin.rulesfile import MonthDays
 from lianxin.web import Caller
 from services.intake import app
 from services.intake.models import Base, FeedbackRow
 from tests.unit.conftest import NOW, VILLAGE, VILLAGE_STATION, an_event, migration_diff
+
+MONTH_DAYS = MonthDays()
 
 VOTER = {"name": "张三", "phone": "13900000001", "id_number": "61090219800101123X",
          "email": "zhangsan@example.com"}
@@ -341,7 +344,7 @@ def test_an_issue_names_only_a_visit_of_its_own_village_and_representative(db, l
     assert refused.value.fields == {"visit_id": ["a visit of another village or representative"]}
 
 
-def roster(db, ladder, caller=DISTRICT, **changes):
+def roster(db, ladder, caller=DISTRICT, month_days=MONTH_DAYS, **changes):
     from datetime import date
 
     from lianxin.workdays import WorkCalendar
@@ -349,7 +352,7 @@ def roster(db, ladder, caller=DISTRICT, **changes):
     planned = {"station_id": "st-610902101", "on": date(2026, 12, 15),
                "representative_ids": ["R002", "R004"], **changes}
     with db.unit() as unit:
-        return receptions.plan(unit, planned, caller, ladder, WorkCalendar())
+        return receptions.plan(unit, planned, caller, ladder, WorkCalendar(), month_days)
 
 
 def test_a_reception_day_is_the_15th_or_the_working_day_the_roster_names_instead(db, ladder):
@@ -362,6 +365,32 @@ def test_a_reception_day_is_the_15th_or_the_working_day_the_roster_names_instead
     assert "on" in refused.value.fields
     with pytest.raises(NotAllowed):
         roster(db, ladder)                                   # a second roster for that day
+
+
+def test_the_reception_day_is_the_day_the_rules_name(db, ladder):
+    from datetime import date
+    tenth = MonthDays(reception_day=10)
+    assert roster(db, ladder, month_days=tenth, on=date(2026, 12, 10))["on"] == date(2026, 12, 10)
+    with pytest.raises(BadValue) as refused:
+        roster(db, ladder, month_days=tenth, on=date(2026, 12, 15))
+    assert refused.value.fields == {"on": ["the reception day of 2026-12 is 2026-12-10"]}
+
+
+def test_representatives_on_duty_are_told_once_the_day_before(db, ladder):
+    from datetime import date
+
+    from services.intake import receptions
+    roster(db, ladder)                                              # for 15 December
+    with db.unit() as unit:
+        assert receptions.notify_due(unit, date(2026, 12, 13)) == 0
+    with db.unit() as unit:
+        assert receptions.notify_due(unit, date(2026, 12, 14)) == 2
+        told = unit.published
+    with db.unit() as unit:
+        assert receptions.notify_due(unit, date(2026, 12, 14)) == 0   # once only
+    assert {(e["representative_id"], e["on"], e["station_id"]) for e in told} == {
+        ("R002", "2026-12-15", "st-610902101"), ("R004", "2026-12-15", "st-610902101")}
+    assert all("issue_id" not in e for e in told)
 
 
 @pytest.mark.parametrize("changes, caller, refusal, field", [

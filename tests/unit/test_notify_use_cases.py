@@ -30,7 +30,7 @@ def queue(db, templates, event_type, **data):
                      version=2, status="open", **data)
     with db.unit() as unit:
         return app.queue_messages(unit, event, event_type=event_type, templates=templates,
-                                  department_names={"jtj": "区交通运输局"},
+                                  display_names={"jtj": "区交通运输局"},
                                   default_channel="log")
 
 

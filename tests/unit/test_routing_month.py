@@ -76,7 +76,52 @@ def test_the_month_freezes_by_itself_when_it_ends(db, routing_data, place):
         assert row.frozen_by == "month end"
         app.sweep(db, routing_data)                    # December's end armed, nothing again
         assert month.snapshot(session, "2026-11").frozen_at == row.frozen_at
-        assert [t["limit"] for t in app.deadlines(session)] == ["district"]
+        assert [t["limit"] for t in app.deadlines(session) if t["limit"] != "review"] == \
+            ["district"]
+
+
+def test_the_ledger_freezes_after_the_day_the_rules_name(db, routing_data, place):
+    from dataclasses import replace
+
+    from lianxin.rulesfile import MonthDays
+    data = replace(routing_data, rules=replace(routing_data.rules,
+                                               month=MonthDays(freeze_day=20)))
+    place()
+    app.sweep(db, data)
+    db.now = datetime(2026, 11, 20, 23, 59, tzinfo=SHANGHAI)
+    app.sweep(db, data)
+    with db.session() as session, pytest.raises(NotFound):
+        month.snapshot(session, "2026-11")
+    db.now = datetime(2026, 11, 21, 0, 0, tzinfo=SHANGHAI)
+    app.sweep(db, data)
+    db.now = datetime(2026, 11, 28, 0, 0, tzinfo=SHANGHAI)
+    app.sweep(db, data)                                # frozen once: never armed again
+    with db.session() as session:
+        assert month.snapshot(session, "2026-11").frozen_at == \
+            datetime(2026, 11, 21, 0, 0, tzinfo=SHANGHAI)
+
+
+def test_a_station_with_open_issues_not_reviewed_by_the_review_day_is_supervised(
+        db, routing_data, place):
+    from tests.unit.conftest import DISTRICT_STATION, TOWN_STATION
+    waiting = place(at=NOVEMBER + timedelta(days=10), category="land")   # starts at the town
+    app.sweep(db, routing_data)                         # arms November's reviews (the 25th)
+    db.now = datetime(2026, 11, 25, 23, 59, tzinfo=SHANGHAI)
+    app.sweep(db, routing_data)
+    assert not [e for e in db.published if "month" in e]
+    db.now = datetime(2026, 11, 26, 0, 0, tzinfo=SHANGHAI)
+    app.sweep(db, routing_data)
+    [told] = [e for e in db.published if "open_issues" in e]   # stations holding nothing: none
+    assert (told["station_id"], told["supervisor_id"], told["month"], told["open_issues"]) == \
+        (TOWN_STATION, DISTRICT_STATION, "2026-11", 1)
+    with db.session() as session:
+        [late] = [t for t in app.deadlines(session, holders=[TOWN_STATION])
+                  if t["issue_id"] is None]
+        assert (late["limit"], late["state"], late["issue_id"]) == ("review", "overdue", None)
+    review(db, routing_data, TOWN_STATION,
+           [{"issue_id": waiting, "decision": "keep", "note": "待测绘"}])
+    with db.session() as session:
+        assert [t["limit"] for t in app.deadlines(session, holders=[TOWN_STATION])] == ["town"]
 
 
 def test_the_agenda_is_every_issue_waiting_at_the_district_by_category_overdue_first(

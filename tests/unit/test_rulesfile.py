@@ -54,6 +54,26 @@ def test_the_shipped_rules_file_fits_the_sample_directory():
     assert (rules.extensions_max, rules.extension_max_days, rules.returns_max) == (1, 15, 2)
 
 
+def test_the_months_days_count_from_its_start_or_back_from_its_end():
+    from datetime import date
+    days = parse("""\
+        month: {reception_day: 10, review_day: -3}
+        """).month
+    assert (days.reception_day, days.review_day, days.freeze_day) == (10, -3, -1)
+    assert days.on("review_day", 2027, 2) == date(2027, 2, 26)
+    assert days.on("freeze_day", 2028, 2) == date(2028, 2, 29)
+    assert days.on("reception_day", 2026, 11) == date(2026, 11, 10)
+
+
+@pytest.mark.parametrize("value", ["0", "29", "-29", "true", "'15'", "", "[1]"])
+def test_a_day_of_the_month_not_every_month_has_is_refused_naming_its_line(value):
+    refused(f"""\
+        month:
+          reception_day: 15
+          review_day: {value}
+        """, 3, "month.review_day: a day of the month from 1 to 28")
+
+
 def test_a_department_override_wins_over_a_category_override_which_wins_over_the_default():
     limits = parse("""\
         time_limits:
