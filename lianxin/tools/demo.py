@@ -10,9 +10,11 @@ every role of the sample directory over the public HTTP APIs:
    which again resolves some and escalates the rest to the district Representatives' Home
    (``funding`` issues start at the district, ``land`` issues at the town); then each
    village and town station holds its month-end review (研判), keeping what is open;
-3. one month-end meeting of the district decides every issue open at the district:
-   most are referred to departments (some naming a lead and cooperating departments),
-   a few are forwarded to the city (some get the city's reply), some answered directly;
+3. the district office freezes the month's ledger and holds its month-end meeting
+   against the frozen month's agenda (``demo_month``), deciding every issue open at the
+   district: most are referred to departments (some naming a lead and cooperating
+   departments), a few are forwarded to the city (some get the city's reply), some
+   answered directly; at the 面对面 hearing each department signs for its referrals;
 4. departments accept, report progress and complete; some return theirs with a reason,
    and a second meeting refers those to another department, which completes them;
 5. voters rate handled issues (satisfied / basically satisfied / unsatisfied; an
@@ -42,7 +44,7 @@ from rich.table import Table
 
 from lianxin import clock
 from lianxin.config import read_yaml
-from lianxin.tools import report
+from lianxin.tools import demo_month, report
 from lianxin.tools.client import (
     WORKERS,
     DemoError,
@@ -121,6 +123,7 @@ class Month:
         self.items = {}
         self.visits = {}
         self.reception_day = None
+        self.end = None                  # the month's end: demo_month.MonthEnd
         self.counts = Counter()
         self._lock = threading.Lock()
 
@@ -284,13 +287,28 @@ class Month:
         return item
 
     # -- 2. the month-end meeting ----------------------------------------------
-    def meeting(self, decisions):
-        """Post one meeting (in chunks of 1000 decisions); the applied decisions."""
+    def waiting(self):
+        """Every issue open at the district, ours and any left from before."""
+        rows = self.api.get("routing", f"/stations/{self.district}/issues",
+                            key=self.keys.district, params={"status": "open"})
+        for row in rows:
+            if row["id"] not in self.items:
+                self.items[row["id"]] = Item(
+                    -1, random.Random(f"{self.seed}-{row['id']}"), {}, id=row["id"],
+                    tracking_no=row["tracking_no"], category=row["category"],
+                    status=row["status"], tier=row["tier"])
+        return [self.items[row["id"]] for row in rows]
+
+    def meeting(self, decisions, agenda=None):
+        """Post one meeting (in chunks of 1000 decisions), against the ``agenda`` of a
+        frozen month if named; the applied decisions."""
         applied = []
         held_on = month_now(self.config).date().isoformat()
+        named = {"agenda": agenda} if agenda else {}
         for start in range(0, len(decisions), 1000):
             out = self.api.post("routing", "/meetings",
-                                {"held_on": held_on, "decisions": decisions[start:start + 1000]},
+                                {"held_on": held_on, **named,
+                                 "decisions": decisions[start:start + 1000]},
                                 key=self.keys.district, expect=(201,))
             applied.extend(out["decisions"])
         return applied
@@ -526,24 +544,10 @@ def demo(config, issues, seed):
         month.hold_reviews()
         progress.advance(review_task)
 
-        # Every issue open at the district, ours and any left from before.
-        waiting = month.api.get("routing", f"/stations/{month.district}/issues",
-                                key=keys.district, params={"status": "open"})
-        agenda = []
-        for row in waiting:
-            item = month.items.get(row["id"])
-            if item is None:
-                item = Item(-1, random.Random(f"{seed}-{row['id']}"), {}, id=row["id"],
-                            tracking_no=row["tracking_no"], category=row["category"],
-                            status=row["status"], tier=row["tier"])
-                month.items[item.id] = item
-            agenda.append(item)
-        meeting_task = progress.add_task("month-end meeting", total=1)
-        decisions = {d["issue_id"]: d for d in
-                     month.meeting([month.decide(item) for item in agenda])} if agenda else {}
-        progress.advance(meeting_task)
+        # The ledger frozen, the meeting against its agenda, the 面对面 hearing.
+        decided = demo_month.close_month(month, when.strftime("%Y-%m"), progress)
         done = run_all(progress, "departments, city and replies", month.after_meeting,
-                       [(month.items[i], d) for i, d in decisions.items()], pool)
+                       [(month.items[d["issue_id"]], d) for d in decided], pool)
 
         returned = [item for item in done if item.status == "open" and item.tier == "district"]
         if returned:
@@ -631,6 +635,7 @@ def print_run(console, month, issues, elapsed):
         f"  solved on the spot {c['on_spot']};  village stations resolved {c['resolved:village']}, "
         f"escalated {c['escalated:village']};  towns resolved {c['resolved:town']}, "
         f"escalated {c['escalated:town']}",
+        *demo_month.summary_lines(month),
         f"  month-end meeting: referred {c['meeting:refer']} (completed {c['completed']}, "
         f"returned {c['returned']}), to the city {c['meeting:city']} (city replied "
         f"{c['city_reply']}), answered {c['meeting:reply']}",

@@ -158,3 +158,11 @@ P_LEFT_ALONE = 0.08       # of issues at a village station, left there until tim
 P_SLOW = 0.12             # of referrals, not accepted until time reminds and supervises
 P_FEEDBACK = 0.85
 P_RATING = (("satisfied", 0.60), ("basically_satisfied", 0.28), ("unsatisfied", 0.12))
+
+# The month's end: why the meeting decides an issue not on the frozen agenda, and who
+# signs for each department at the 面对面 hearing and what it undertakes.
+OFF_AGENDA_REASONS = ["台账冻结后提请至区人大代表之家，群众诉求紧迫，经主任会议同意列入本次会议。",
+                      "冻结后新增事项，事关群众切身利益，主任会议同意临时增列研究。"]
+HEARING_TITLES = ["分管副局长", "办公室主任", "副局长"]
+HEARING_UNDERTAKINGS = ["当面认领交办事项{n}件，按期办结，逐件向代表和群众反馈。",
+                        "对交办的{n}件事项逐项制定办理方案，限期办结，按月报告进度。"]

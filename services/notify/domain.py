@@ -55,13 +55,13 @@ def messages(event_type: str, event: Mapping[str, Any], templates: Mapping[str, 
                "tier_name": names.get("tier", {}).get(event.get("tier"), event.get("tier")),
                "reason_name": names.get("reason", {}).get(event.get("reason"), event.get("reason")),
                "rating_name": names.get("rating", {}).get(event.get("rating"), event.get("rating"))}
-    found: list[Message] = []
+    found: dict[tuple[str, str], Message] = {}
     for kind, template in (templates.get(event_type) or {}).items():
         recipient = event.get(RECIPIENT_FIELDS[kind])
-        if recipient:
-            found.append(Message(ADDRESSED_AS.get(kind, kind), str(recipient),
-                                 render(template, context)))
-    return found
+        address = (ADDRESSED_AS.get(kind, kind), str(recipient))
+        if recipient and address not in found:   # the district supervises itself: told once
+            found[address] = Message(*address, render(template, context))
+    return list(found.values())
 
 
 def retry_at(attempts: int, now: datetime, base_seconds: float = 2,

@@ -155,7 +155,8 @@ def _record(unit, row, decision):
     unit.session.add(StepRow(issue_id=row.id, event_type=decision.event, version=row.version,
                              status=row.status, tier=row.tier, station_id=row.station_id,
                              department=row.department, reason=data.get("reason"),
-                             note=data.get("note"), occurred_at=unit.now))
+                             note=data.get("note"), review_id=data.get("review_id"),
+                             occurred_at=unit.now))
     unit.publish(decision.event, row.id, **data)
 
 

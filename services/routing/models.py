@@ -50,6 +50,7 @@ class StepRow(Base):
     reason = Column(String(32))
     note = Column(Text)
     occurred_at = Column(UtcDateTime(), nullable=False)
+    review_id = Column(String(36))          # the station's monthly review that took the step
 
 
 class MeetingRow(Base):

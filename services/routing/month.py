@@ -61,7 +61,7 @@ def agenda(session, month):
             steps = session.execute(select(StepRow).where(StepRow.issue_id == item["id"])
                                     .order_by(StepRow.version, StepRow.id)).scalars()
             item["history"] = [{"event_type": s.event_type, "station_id": s.station_id,
-                                "reason": s.reason, "note": s.note,
+                                "reason": s.reason, "note": s.note, "review_id": s.review_id,
                                 "occurred_at": s.occurred_at.isoformat()} for s in steps]
     return {"month": month, "content_hash": frozen.content_hash, "groups": groups,
             "total": sum(len(g["items"]) for g in groups)}

@@ -56,6 +56,8 @@ class StepOut(Schema):
     department = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+    review_id = fields.String(allow_none=True, metadata={
+        "description": "the station's monthly review (研判) that decided the step"})
     occurred_at = fields.AwareDateTime()
 
 

@@ -31,6 +31,9 @@ class RoutingData:
     fund_pool: Decimal | None = None                # the month's emergency pool, yuan
 
 
+CENTS = Decimal("0.01")
+
+
 def load_routing_data(config):
     departments = read_yaml(config["DIRECTORY_FILE"]).get("departments", [])
     pool = config.get("FUND_POOL")
@@ -38,7 +41,7 @@ def load_routing_data(config):
                        timedelta(days=float(config.get("REPEAT_WINDOW_DAYS") or 30)),
                        int(config.get("REPEAT_MIN") or 3),
                        frozenset(d["code"] for d in departments),
-                       Decimal(str(pool)) if pool not in (None, "") else None)
+                       Decimal(str(pool)).quantize(CENTS) if pool not in (None, "") else None)
 
 
 class RoutingService(BaseService):

@@ -65,9 +65,25 @@ class Lianxin:
         return self.call("departments", "POST", f"/assignments/{assignment_id}/{action}",
                          department, json=body)
 
-    def notifications(self, issue_id):
-        response = self.call("notify", "GET", "/notifications", "district",
-                             params={"issue_id": issue_id})
+    def notifications(self, issue_id=None, **params):
+        if issue_id is not None:
+            params["issue_id"] = issue_id
+        response = self.call("notify", "GET", "/notifications", "district", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def told(self, issue_id, event_type):
+        """Who was told of ``event_type`` about the issue: ``[(kind, id)]``."""
+        return sorted((n["recipient_kind"], n["recipient_id"])
+                      for n in self.notifications(issue_id) if n["event_type"] == event_type)
+
+    def route(self, issue_id):
+        response = self.call("routing", "GET", f"/issues/{issue_id}/route", "district")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def deadlines(self, service, holder, **params):
+        response = self.call(service, "GET", "/deadlines", holder, params=params)
         assert response.status_code == 200, response.text
         return response.json()
 

@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from lianxin import clock
 from lianxin.workdays import WorkCalendar
 from tests.e2e.client import DISTRICT_STATION, TOWN_STATION, VILLAGE_STATION, Lianxin
+from tests.e2e.timed import move, no_tracebacks, now, timed_system
 from tests.support.broker import wait_until
-from tests.support.processes import System
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 9, 28, 9, 0, tzinfo=SHANGHAI)
@@ -24,20 +24,13 @@ CALENDAR = WorkCalendar()
 
 @pytest.fixture(scope="module")
 def timed(amqp_uri, tmp_path_factory):
-    """The system on a test clock set to ``START``; ``timed.move(to=...)`` moves it."""
-    workdir = tmp_path_factory.mktemp("timed")
-    clock_file = workdir / "clock"
-    clock_file.write_text(f"{(START - datetime.now(SHANGHAI)).total_seconds()}\n")
-    system = System(amqp_uri, workdir, env={"ENVIRONMENT": "test", "TIMER_INTERVAL": "0.3",
-                                            "TEST_CLOCK_FILE": str(clock_file)})
-    system.start()
-    system.clock_file = clock_file
+    """The system on a test clock set to ``START``; ``move(timed, to=...)`` moves it."""
+    system = timed_system(amqp_uri, tmp_path_factory.mktemp("timed"), START)
     try:
         yield system
     finally:
         system.stop()
-        for name in ("routing", "departments"):
-            assert "Traceback" not in system.log(name), system.log(name)[-4000:]
+        no_tracebacks(system, "routing", "departments")
 
 
 @pytest.fixture(scope="module")
@@ -45,76 +38,40 @@ def lianxin(timed):
     return Lianxin(timed.urls)
 
 
-def move(system, to):
-    """Move every process's clock to ``to`` and wait until routing and departments
-    have each swept the timers due by then."""
-    clock.move(system.clock_file, to=to)
-    for name in ("routing", "departments"):
-        wait_until(lambda name=name: _swept_since(system, name, to), timeout=20,
-                   message=f"{name} swept after {to}")
-
-
-def _swept_since(system, name, moment):
-    swept = system.health(name)["events"]["last_timer_sweep"]
-    return swept is not None and datetime.fromisoformat(swept) >= moment
-
-
-def now(system):
-    return datetime.fromisoformat(system.health("routing")["clock"]["now"])
-
-
-def route(lianxin, issue_id):
-    response = lianxin.call("routing", "GET", f"/issues/{issue_id}/route", "district")
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def deadlines(lianxin, service, holder, **params):
-    response = lianxin.call(service, "GET", "/deadlines", holder, params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def told(lianxin, issue_id, event_type):
-    """Who was told of ``event_type`` about the issue: ``[(kind, id)]``."""
-    return sorted((n["recipient_kind"], n["recipient_id"])
-                  for n in lianxin.notifications(issue_id) if n["event_type"] == event_type)
-
-
 def test_a_holiday_week_pauses_the_count_and_a_village_issue_left_alone_goes_up_by_itself(
         timed, lianxin):
     issue = lianxin.submit()   # Monday 28 September, 09:00
-    [limit] = [d for d in deadlines(lianxin, "routing", VILLAGE_STATION)
+    [limit] = [d for d in lianxin.deadlines("routing", VILLAGE_STATION)
                if d["issue_id"] == issue["id"]]
     # 5 working days: 29, 30 September, 8, 9 October and Saturday 10 October (调休)
     assert limit["limit"] == "village"
     assert datetime.fromisoformat(limit["due_at"]) == datetime(2026, 10, 11, tzinfo=SHANGHAI)
-    assert deadlines(lianxin, "routing", "district", issue_id=issue["id"]) == [limit]
+    assert lianxin.deadlines("routing", "district", issue_id=issue["id"]) == [limit]
 
     move(timed, datetime(2026, 10, 7, 12, 0, tzinfo=SHANGHAI))     # Mon–Fri would be past
-    assert route(lianxin, issue["id"])["issue"]["tier"] == "village"
-    assert told(lianxin, issue["id"], "issue_overdue") == []
+    assert lianxin.route(issue["id"])["issue"]["tier"] == "village"
+    assert lianxin.told(issue["id"], "issue_overdue") == []
 
     move(timed, datetime(2026, 10, 10, 8, 0, tzinfo=SHANGHAI))     # the last day begins
-    wait_until(lambda: told(lianxin, issue["id"], "issue_reminded"), timeout=15,
+    wait_until(lambda: lianxin.told(issue["id"], "issue_reminded"), timeout=15,
                message="the village station reminded")
-    assert told(lianxin, issue["id"], "issue_reminded") == [("station", VILLAGE_STATION)]
-    assert route(lianxin, issue["id"])["issue"]["tier"] == "village"
+    assert lianxin.told(issue["id"], "issue_reminded") == [("station", VILLAGE_STATION)]
+    assert lianxin.route(issue["id"])["issue"]["tier"] == "village"
 
     move(timed, datetime(2026, 10, 11, 0, 30, tzinfo=SHANGHAI))    # run out
     lianxin.wait(issue["id"], tier="town", station_id=TOWN_STATION)
-    wait_until(lambda: len(told(lianxin, issue["id"], "issue_overdue")) == 2, timeout=15,
+    wait_until(lambda: len(lianxin.told(issue["id"], "issue_overdue")) == 2, timeout=15,
                message="the station and its town told")
-    assert told(lianxin, issue["id"], "issue_overdue") == [("station", TOWN_STATION),
+    assert lianxin.told(issue["id"], "issue_overdue") == [("station", TOWN_STATION),
                                                           ("station", VILLAGE_STATION)]
     # the town's 7 working days: 12–16 and 19–20 October
-    [limit] = [d for d in deadlines(lianxin, "routing", TOWN_STATION)
+    [limit] = [d for d in lianxin.deadlines("routing", TOWN_STATION)
                if d["issue_id"] == issue["id"]]
     assert datetime.fromisoformat(limit["due_at"]) == datetime(2026, 10, 21, tzinfo=SHANGHAI)
 
     move(timed, datetime(2026, 10, 21, 1, 0, tzinfo=SHANGHAI))
     lianxin.wait(issue["id"], tier="district", station_id=DISTRICT_STATION)
-    steps = route(lianxin, issue["id"])["steps"]
+    steps = lianxin.route(issue["id"])["steps"]
     assert [s["reason"] for s in steps if s["event_type"] == "issue_escalated"] == \
         ["overdue", "overdue"]
     # the voter heard how it stands, though nobody moved it for a week and more
@@ -138,27 +95,27 @@ def at_department(timed, lianxin, department="jtj"):
 
 def test_a_department_that_does_not_accept_in_time_is_reminded_then_supervised(timed, lianxin):
     issue, assignment = at_department(timed, lianxin)
-    [limit] = [d for d in deadlines(lianxin, "departments", "jtj")
+    [limit] = [d for d in lianxin.deadlines("departments", "jtj")
                if d["assignment_id"] == assignment["id"]]
     assert limit["limit"] == "accept" and limit["state"] == "pending"
 
     move(timed, datetime.fromisoformat(limit["remind_at"]) + timedelta(minutes=1))
-    wait_until(lambda: told(lianxin, issue["id"], "assignment_reminded"), timeout=15,
+    wait_until(lambda: lianxin.told(issue["id"], "assignment_reminded"), timeout=15,
                message="the department reminded")
-    assert told(lianxin, issue["id"], "assignment_reminded") == [("department", "jtj")]
+    assert lianxin.told(issue["id"], "assignment_reminded") == [("department", "jtj")]
 
     move(timed, datetime.fromisoformat(limit["due_at"]) + timedelta(minutes=1))
-    wait_until(lambda: len(told(lianxin, issue["id"], "assignment_overdue")) == 2, timeout=15,
+    wait_until(lambda: len(lianxin.told(issue["id"], "assignment_overdue")) == 2, timeout=15,
                message="the department and the district office told")
-    assert told(lianxin, issue["id"], "assignment_overdue") == \
+    assert lianxin.told(issue["id"], "assignment_overdue") == \
         [("department", "jtj"), ("station", DISTRICT_STATION)]
-    [limit] = [d for d in deadlines(lianxin, "departments", "district", overdue="true")
+    [limit] = [d for d in lianxin.deadlines("departments", "district", overdue="true")
                if d["assignment_id"] == assignment["id"]]
     assert limit["state"] == "overdue"
 
     # accepting ends the overdue state and starts the time to complete
     assert lianxin.work("jtj", assignment["id"], "accept").status_code == 200
-    [limit] = [d for d in deadlines(lianxin, "departments", "jtj")
+    [limit] = [d for d in lianxin.deadlines("departments", "jtj")
                if d["assignment_id"] == assignment["id"]]
     assert limit["limit"] == "complete" and limit["state"] == "pending"
 
@@ -166,7 +123,7 @@ def test_a_department_that_does_not_accept_in_time_is_reminded_then_supervised(t
 def accepted(timed, lianxin, department="jtj"):
     issue, assignment = at_department(timed, lianxin, department)
     assert lianxin.work(department, assignment["id"], "accept").status_code == 200
-    [limit] = [d for d in deadlines(lianxin, "departments", department)
+    [limit] = [d for d in lianxin.deadlines("departments", department)
                if d["assignment_id"] == assignment["id"]]
     return issue, assignment, limit
 
@@ -186,7 +143,7 @@ def test_an_extension_granted_moves_the_deadline_and_one_refused_does_not(timed,
                             f"/assignments/{granted['id']}/extension/grant", "district",
                             json={"note": "同意"})
     assert response.status_code == 200, response.text
-    [after] = [d for d in deadlines(lianxin, "departments", "jtj")
+    [after] = [d for d in lianxin.deadlines("departments", "jtj")
                if d["assignment_id"] == granted["id"]]
     old_due = datetime.fromisoformat(before["due_at"])
     assert datetime.fromisoformat(after["due_at"]) == \
@@ -200,7 +157,7 @@ def test_an_extension_granted_moves_the_deadline_and_one_refused_does_not(timed,
                             f"/assignments/{refused['id']}/extension/refuse", "district",
                             json={"note": "按期办结"})
     assert response.status_code == 200, response.text
-    [after] = [d for d in deadlines(lianxin, "departments", "jtj")
+    [after] = [d for d in lianxin.deadlines("departments", "jtj")
                if d["assignment_id"] == refused["id"]]
     assert after["due_at"] == before["due_at"]
 
@@ -221,7 +178,7 @@ def test_a_third_return_sends_the_issue_to_a_meeting_instead_of_a_department(tim
     response = lianxin.act(issue["id"], "refer", "district", department="fgj")
     assert response.status_code == 409, response.text
     assert "meeting" in response.json()["message"]
-    assert route(lianxin, issue["id"])["issue"]["returns"] == 3
+    assert lianxin.route(issue["id"])["issue"]["returns"] == 3
     response = lianxin.meeting({"issue_id": issue["id"], "action": "refer", "department": "fgj"})
     assert response.status_code == 201, response.text
 
@@ -279,14 +236,14 @@ def test_a_village_review_decides_its_worksheet_and_only_that_station_may_hold_i
     response = lianxin.call("routing", "POST", path, VILLAGE_STATION, json=body)
     assert response.status_code == 201, response.text
     lianxin.wait(issue["id"], tier="town")
-    [step] = [s for s in route(lianxin, issue["id"])["steps"]
+    [step] = [s for s in lianxin.route(issue["id"])["steps"]
               if s["event_type"] == "issue_escalated"]
     assert step["reason"] == "beyond_authority"
 
 
 def test_a_timer_due_while_its_service_is_stopped_fires_once_after_it_restarts(timed, lianxin):
     issue = lianxin.submit()
-    [limit] = [d for d in deadlines(lianxin, "routing", VILLAGE_STATION)
+    [limit] = [d for d in lianxin.deadlines("routing", VILLAGE_STATION)
                if d["issue_id"] == issue["id"]]
     timed.stop("routing")
     clock.move(timed.clock_file, to=datetime.fromisoformat(limit["due_at"]) + timedelta(hours=1))
@@ -295,9 +252,9 @@ def test_a_timer_due_while_its_service_is_stopped_fires_once_after_it_restarts(t
     timed.start_replica("routing", 2)       # a second replica sweeping the same timers
     timed.wait_healthy("routing#2")
     move(timed, now(timed) + timedelta(seconds=1))
-    steps = route(lianxin, issue["id"])["steps"]
+    steps = lianxin.route(issue["id"])["steps"]
     assert [s["event_type"] for s in steps].count("issue_overdue") == 1
     assert [s["event_type"] for s in steps].count("issue_escalated") == 1
-    wait_until(lambda: len(told(lianxin, issue["id"], "issue_overdue")) == 2, timeout=15,
+    wait_until(lambda: len(lianxin.told(issue["id"], "issue_overdue")) == 2, timeout=15,
                message="the overdue notice sent")
-    assert len(told(lianxin, issue["id"], "issue_overdue")) == 2
+    assert len(lianxin.told(issue["id"], "issue_overdue")) == 2

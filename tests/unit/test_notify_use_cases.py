@@ -69,6 +69,30 @@ def test_an_event_queues_one_claimed_message_per_recipient_its_templates_name(db
     assert len(rows(db)) == 3
 
 
+def test_the_district_office_overdue_at_the_district_is_told_once_as_holder_and_supervisor(
+        db, templates):
+    queued = queue(db, templates, "issue_overdue", tier="district", station_id="st-610902",
+                   supervisor_id="st-610902", limit="district",
+                   due_at="2026-12-16T00:00:00+08:00")
+    assert [(r.recipient_kind, r.recipient_id) for r in queued] == [("station", "st-610902")]
+
+
+def test_a_notice_of_the_month_is_queued_without_an_issue(db, templates):
+    queued = queue_notice(db, templates, "reception_duty_due", station_id=TOWN_STATION,
+                          representative_id="R004", on="2026-12-15")
+    assert [(r.recipient_kind, r.recipient_id, r.issue_id) for r in queued] == [
+        ("representative", "R004", None)]
+    assert "2026-12-15" in queued[0].body
+
+
+def queue_notice(db, templates, event_type, **data):
+    from lianxin import contracts
+    event = contracts.schema(event_type).load(contracts.new_event(event_type, None, **data))
+    with db.unit() as unit:
+        return app.queue_messages(unit, event, event_type=event_type, templates=templates,
+                                  display_names={}, default_channel="log")
+
+
 def test_a_recipient_the_event_does_not_name_gets_no_message(db, templates):
     queued = queue(db, templates, "issue_routed", tier="village", station_id=VILLAGE_STATION)
     assert [(r.recipient_kind, r.recipient_id) for r in queued] == [("station", VILLAGE_STATION)]

@@ -185,6 +185,12 @@ def test_a_village_review_decides_every_open_issue_at_once(db, routing_data, pla
         assert app.load(session, raised).station_id == TOWN_STATION
     [escalated] = [e for e in db.published if e.get("reason") == "beyond_authority"]
     assert escalated["review_id"] == row.id
+    with db.session() as session:
+        from sqlalchemy import select
+
+        from services.routing.models import StepRow
+        assert session.execute(select(StepRow.review_id).where(
+            StepRow.issue_id == raised, StepRow.event_type == "issue_escalated")).scalar() == row.id
 
 
 def test_a_review_that_misses_an_open_issue_changes_nothing(db, routing_data, place):
