@@ -24,6 +24,10 @@ def document(service_name: str, routes: Iterable[Route]) -> dict[str, Any]:
     spec = APISpec(title=f"Lianxin {service_name}", version="1.0.0",
                    openapi_version="3.0.3", plugins=[MarshmallowPlugin()])
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.security_scheme("signature", {
+        "type": "apiKey", "in": "header", "name": "X-Lianxin-Signature",
+        "description": "HMAC-SHA256 with the partner's secret, beside X-Lianxin-Timestamp "
+                       "(docs/integrations.md)"})
     paths: dict[str, dict[str, Any]] = {}
     for entry in sorted(routes, key=lambda e: (e.url, e.method)):
         paths.setdefault(openapi_path(entry.url), {})[entry.method.lower()] = _operation(entry)
@@ -52,6 +56,9 @@ def _operation(entry: Route) -> dict[str, Any]:
         ok["content"].update({kind: {"schema": {"type": "string"}} for kind in entry.also})
     operation["responses"][str(entry.status)] = ok
     operation["responses"]["4XX"] = {"description": "error: {error, message, fields}"}
+    if entry.signed_with:
+        operation["security"] = [{"signature": []}]
+        operation["description"] = "Signed by the partner system (docs/integrations.md)."
     if entry.auth:
         operation["security"] = [{"bearer": []}, {}] if entry.key_optional else [{"bearer": []}]
         needs = "May carry" if entry.key_optional else "Needs"

@@ -21,7 +21,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from lianxin import idempotency, openapi
+from lianxin import idempotency, openapi, signing
 from lianxin.config import read_yaml
 from lianxin.errors import (
     BadValue,
@@ -110,7 +110,8 @@ class Route(HttpRequestHandler):
                  response: SchemaLike = None, status: int = 200,
                  auth: Iterable[str] | None = None, summary: str | None = None,
                  spec: bool = False, key_optional: bool = False,
-                 also: Iterable[str] = (), **kwargs: Any) -> None:
+                 also: Iterable[str] = (), signed_with: str | None = None,
+                 **kwargs: Any) -> None:
         self.body_schema = _schema(body)
         self.query_schema = _schema(query)
         self.response_schema = _schema(response)
@@ -119,6 +120,9 @@ class Route(HttpRequestHandler):
         # with key_optional, a request without a key is let through with caller None
         self.key_optional = key_optional
         self.also = tuple(also)      # other media types it answers in (text/csv ...)
+        # a partner's requests are signed (lianxin.signing) with the ``secret`` of this
+        # configuration section; the handler gets the signature, to refuse a replay
+        self.signed_with = signed_with
         self.summary = summary
         self.spec = spec
         kwargs.setdefault("expected_exceptions", Refused)  # logged as a warning, no traceback
@@ -128,9 +132,18 @@ class Route(HttpRequestHandler):
         super().setup()
         if self.auth:
             self.keys = load_keys(self.container.config["API_KEYS_FILE"])
+        if self.signed_with:
+            section = self.container.config[self.signed_with]
+            self.secret, self.max_skew = str(section["secret"]), float(section["max_skew"])
 
     def get_entrypoint_parameters(self, request: Request) -> tuple[Any, dict[str, Any]]:
         args, kwargs = super().get_entrypoint_parameters(request)
+        if self.signed_with:
+            target = request.path + (f"?{request.query_string.decode()}"
+                                     if request.query_string else "")
+            kwargs["signature"] = signing.check(self.secret, dict(request.headers),
+                                                request.method, target, raw_body(request),
+                                                self.max_skew)
         if self.auth:
             anonymous = self.key_optional and "Authorization" not in request.headers
             kwargs["caller"] = None if anonymous else self.authenticate(request)

@@ -68,8 +68,9 @@ def earlier_duplicate(session, submission, now, window):
         .order_by(IssueRow.seq.desc()).limit(1)).scalar()
 
 
-def project(unit, event, *, event_type):
-    """Add a step to the voter's timeline; routing's events also move the status."""
+def project(unit, event, *, event_type, also=None):
+    """Add a step to the voter's timeline; routing's events also move the status;
+    ``also(unit, row, event_type, event)`` is told of it in the same transaction."""
     row = load(unit.session, event["issue_id"], lock=True)
     unit.session.add(TimelineRow(issue_id=row.id, event_type=event_type,
                                  status=event.get("status"), tier=event.get("tier"),
@@ -84,6 +85,8 @@ def project(unit, event, *, event_type):
         if event_type in ("issue_reopened", "issue_closed"):
             row.feedback_pending = False   # reopened: a new handling; closed: reopen window
         row.closed_at = event["occurred_at"] if event_type == "issue_closed" else None
+    if also is not None:
+        also(unit, row, event_type, event)
 
 
 def give_feedback(unit, issue_id, feedback, caller=None, reopen_until=None):

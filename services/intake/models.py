@@ -92,3 +92,7 @@ class DutyRow(Base):
     representative_id = Column(String(32), nullable=False)
     recorded_at = Column(UtcDateTime(), nullable=False)
     noticed_at = Column(UtcDateTime())          # the representative was told the day before
+
+
+# the grid adapter's tables share this base (one metadata, one set of migrations)
+from services.intake.grid import models as _grid_models  # noqa: E402,F401

@@ -12,6 +12,7 @@ from lianxin.reference import Reference
 from lianxin.web import route
 from lianxin.workdays import month_bounds
 from services.intake import app, receptions, reports, schemas, visits
+from services.intake.grid.endpoints import GridEndpoints
 from services.intake.models import Base
 
 VIEWERS = ("district", "station")
@@ -34,7 +35,7 @@ def load_intake_data(config):
                       timedelta(hours=float(config.get("DUPLICATE_WINDOW_HOURS", 72))))
 
 
-class IntakeService(BaseService):
+class IntakeService(GridEndpoints, BaseService):
     name = "intake"
     db = Database(Base)
     data = Reference(load_intake_data)
@@ -141,7 +142,8 @@ class IntakeService(BaseService):
 
     # events: every step anyone records joins the voter's timeline -------------------
     def project(self, event_type, payload):
-        self.db.consume(event_type, payload, app.project, event_type=event_type)
+        self.db.consume(event_type, payload, app.project, event_type=event_type,
+                        also=self.owe_grid)
 
     @subscribe("issue_routed")
     def on_issue_routed(self, payload):

@@ -1,0 +1,72 @@
+"""The grid system's payloads (docs/integrations.md)."""
+from marshmallow import Schema, fields, validate
+
+from lianxin.web import ROW_ID_MAX
+from services.intake.schemas import CODE, VoterIn
+
+DELIVERY_STATUSES = ("pending", "sent", "parked")
+CURSOR = validate.Range(min=0, max=ROW_ID_MAX)
+
+
+class GridReportIn(Schema):
+    report_id = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
+        "description": "the grid system's own id of the report: sent again, the same issue"})
+    grid_id = fields.String(required=True, validate=CODE)
+    reporter_id = fields.String(validate=CODE, metadata={
+        "description": "the grid member who reported; a representative's id links the issue"})
+    category = fields.String(required=True, validate=validate.Length(min=1, max=32), metadata={
+        "description": "the grid system's category code (the grid file maps it)"})
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    village_code = fields.String(validate=CODE, metadata={"description": "else the grid's"})
+    resident = fields.Nested(VoterIn, required=True, metadata={
+        "description": "who raised it: kept in intake, never sent back"})
+
+
+class GridReceiptOut(Schema):
+    report_id = fields.String()
+    issue_id = fields.String()
+    tracking_no = fields.String()
+    access_code = fields.String(metadata={"description": "for the resident; only the first time"})
+    status = fields.String()
+    tier = fields.String()
+
+
+class FeedQuery(Schema):
+    after = fields.Integer(load_default=0, validate=CURSOR,
+                           metadata={"description": "the cursor: the last change_id read"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class FeedOut(Schema):
+    changes = fields.List(fields.Dict())
+    next = fields.Integer(metadata={"description": "the cursor to ask after next"})
+
+
+class DeliveriesQuery(Schema):
+    status = fields.String(validate=validate.OneOf(DELIVERY_STATUSES))
+    issue_id = fields.UUID()
+    after_id = fields.Integer(load_default=0, validate=CURSOR)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class DeliveryOut(Schema):
+    id = fields.Integer()
+    issue_id = fields.String()
+    seq = fields.Integer()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    next_attempt_at = fields.AwareDateTime()
+    sent_at = fields.AwareDateTime(allow_none=True)
+    payload = fields.Dict()
+
+
+class ReplayIn(Schema):
+    ids = fields.List(fields.Integer(validate=CURSOR), validate=validate.Length(min=1, max=1000))
+    status = fields.String(load_default="parked", validate=validate.OneOf(("parked",)))
+
+
+class ReplayOut(Schema):
+    replayed = fields.Integer()
