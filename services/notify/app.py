@@ -1,10 +1,12 @@
 """Notify's use cases: queue the messages an event calls for, deliver, retry."""
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
 from lianxin.errors import BadValue, NotFound
 from services.notify import domain
+from services.notify.channels import Refused
 from services.notify.models import NotificationRow, Preference
 
 log = logging.getLogger(__name__)
@@ -12,9 +14,15 @@ SUBJECT = "连心桥 · 人大代表联系群众"
 
 
 def queue_messages(unit, event, *, event_type, templates, display_names, default_channel,
-                   zone=None):
+                   voter_channel=None, zone=None):
     """One notification per recipient the templates name for this event, claimed
-    ('sending') for the worker that queued it to send straight after commit."""
+    ('sending') for the worker that queued it to send straight after commit. A recipient's
+    preference chooses its channel; without one a voter, a grid leader or a grid member is
+    told by ``voter_channel`` (sms when a gateway is configured) and everyone else by
+    ``default_channel``."""
+    # people reached only by phone: a voter, a grid's leader or member
+    defaults = dict.fromkeys(("voter", "grid_leader", "grid_member"),
+                             voter_channel or default_channel)
     rows = []
     for message in domain.messages(event_type, event, templates, display_names, zone):
         preference = unit.session.get(Preference, (message.recipient_kind, message.recipient_id))
@@ -22,7 +30,8 @@ def queue_messages(unit, event, *, event_type, templates, display_names, default
             issue_id=_text(event.get("issue_id")), event_id=str(event["event_id"]),
             event_type=event_type, recipient_kind=message.recipient_kind,
             recipient_id=message.recipient_id, body=message.body, status="sending", attempts=0,
-            channel=preference.channel if preference else default_channel,
+            channel=preference.channel if preference else
+            defaults.get(message.recipient_kind, default_channel),
             created_at=unit.now, next_attempt_at=unit.now))
     unit.session.add_all(rows)
     unit.session.flush()
@@ -51,48 +60,78 @@ def claim_due(unit, max_attempts, limit=100):
                                 .where(NotificationRow.id.in_(claimed))).scalars().all()
 
 
-def send_all(rows, channels, contact):
-    """Send each claimed notification: ``{id: None if sent, else why not}``. No
-    transaction is open while the network is used."""
-    return {row.id: _send(row, channels, contact) for row in rows}
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed notification: sent by ``channel`` (``error`` None), or not
+    and why; ``final`` when the far end refused it and sending again would not change that."""
+    channel: str
+    error: str | None = None
+    final: bool = False
+
+
+def send_all(rows, channels, contact, fallback=None):
+    """Send each claimed notification: ``{id: Outcome}``. An SMS to a recipient with no
+    mobile number, or while no gateway is configured, goes by ``fallback`` (the default
+    channel) instead. No transaction is open while the network is used."""
+    return {row.id: _send(row, channels, contact, fallback) for row in rows}
 
 
 def record_outcomes(unit, outcomes):
-    """Record every outcome of ``send_all``; a failure is due again after a back-off."""
+    """Record every outcome of ``send_all``: sent; refused for good; or failed, and due
+    again after a back-off."""
     for stored in unit.session.execute(select(NotificationRow).where(
             NotificationRow.id.in_(outcomes))).scalars():
-        error = outcomes[stored.id]
+        outcome = outcomes[stored.id]
         stored.attempts += 1
-        if error is None:
+        stored.channel = outcome.channel
+        if outcome.error is None:
             stored.status, stored.sent_at, stored.last_error = "sent", unit.now, None
+        elif outcome.final:
+            stored.status, stored.last_error = "refused", outcome.error
         else:
-            stored.status, stored.last_error = "failed", error
+            stored.status, stored.last_error = "failed", outcome.error
             stored.next_attempt_at = domain.retry_at(stored.attempts, unit.now)
 
 
-def _send(row, channels, contact):
-    """None once sent, else why not (never with the recipient's address in it)."""
-    address = None
+def _send(row, channels, contact, fallback):
+    """The outcome of one send; its error never holds the recipient's address."""
+    channel, address = row.channel, None
     try:
-        address = _address(row, contact)
-        channels[row.channel].send(address, SUBJECT, row.body, {
+        channel, address = _route(row, channels, contact, fallback)
+        channels[channel].send(address, SUBJECT, row.body, {
             "notification_id": row.id, "issue_id": row.issue_id, "event": row.event_type,
             "recipient": f"{row.recipient_kind}:{row.recipient_id}"})
+    except Refused as exc:
+        log.warning("notification %s via %s refused (%s)", row.id, channel, exc)
+        return Outcome(channel, _without(str(exc), address), final=not exc.retry)
     except Exception as exc:
-        log.warning("notification %s via %s failed (%s)", row.id, row.channel, type(exc).__name__)
-        error = f"{type(exc).__name__}: {exc}"
-        return (error.replace(address, "<address>") if address else error)[:2000]
-    return None
+        log.warning("notification %s via %s failed (%s)", row.id, channel, type(exc).__name__)
+        return Outcome(channel, _without(f"{type(exc).__name__}: {exc}", address))
+    return Outcome(channel)
 
 
-def _address(row, contact):
-    field = domain.address_field(row.channel)
-    if field is None:
-        return None
-    details = contact(row.recipient_kind, row.recipient_id) or {}
-    if not details.get(field):
-        raise LookupError(f"{row.recipient_kind} {row.recipient_id} has no {field}")
-    return details[field]
+def _without(error, address):
+    return (error.replace(address, "<address>") if address else error)[:2000]
+
+
+def _route(row, channels, contact, fallback):
+    """The channel and address ``row`` goes by: its own, or ``fallback`` for an SMS to a
+    recipient who gave no mobile number, or when SMS is no longer configured."""
+    channel, details = row.channel, None
+    if channel == "sms" and fallback:
+        if channel in channels:
+            details = contact(row.recipient_kind, row.recipient_id) or {}
+        if channel not in channels or domain.address(channel, details) is None:
+            channel = fallback
+    if domain.address_field(channel) is None:
+        return channel, None
+    if details is None:
+        details = contact(row.recipient_kind, row.recipient_id) or {}
+    address = domain.address(channel, details)
+    if address is None:
+        raise LookupError(f"{row.recipient_kind} {row.recipient_id} has no "
+                          f"{domain.address_name(channel)}")
+    return channel, address
 
 
 def release_stuck(unit, older_than):
@@ -108,13 +147,19 @@ def check_kind(kind):
         raise BadValue.field("kind", f"must be one of {', '.join(domain.RECIPIENT_KINDS)}")
 
 
+def check_available(channel, channels):
+    """A channel is chosen only when the configuration makes it (sms needs a gateway)."""
+    if channel not in channels:
+        raise BadValue.field("channel", f"{channel} is not configured here")
+
+
 def check_reachable(kind, recipient_id, channel, details):
     """A channel is chosen only for a known recipient with the address it needs."""
     if details is None:
         raise NotFound(f"no {kind} {recipient_id}", {"recipient_id": ["not found"]})
-    field = domain.address_field(channel)
-    if field is not None and not details.get(field):
-        raise BadValue.field("channel", f"{kind} {recipient_id} has no {field} for {channel}")
+    if domain.address_field(channel) is not None and domain.address(channel, details) is None:
+        raise BadValue.field("channel", f"{kind} {recipient_id} has no "
+                                        f"{domain.address_name(channel)} for {channel}")
 
 
 def set_preference(unit, kind, recipient_id, channel):

@@ -1,11 +1,24 @@
-"""Delivery channels. Each takes an address, a subject and a body, and raises on failure."""
+"""Delivery channels. Each takes an address, a subject and a body, and raises on failure:
+``Refused`` when the far end said no, with whether trying again can help."""
 import json
 import smtplib
+import uuid
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
 import requests
+
+from services.notify import sms
+
+
+class Refused(Exception):
+    """The far end refused the message. Recorded as its message (which never holds the
+    address); ``retry`` is False when sending it again would be refused again."""
+
+    def __init__(self, message, retry):
+        super().__init__(message)
+        self.retry = retry
 
 
 class LogChannel:
@@ -44,10 +57,89 @@ class WebhookChannel:
         response.raise_for_status()
 
 
+class SmsChannel:
+    """Text messages (短信) through an HTTP gateway in the shape of Alibaba Cloud's SendSms:
+    one signed POST a message, the text carried by the registered template's one parameter."""
+
+    def __init__(self, url, access_key_id, access_key_secret, sign_name, template_code, *,
+                 template_param="content", template_chars=0, max_parts=3, timeout=5):
+        self.url, self.timeout = url, float(timeout)
+        self.access_key_id, self._secret = access_key_id, access_key_secret
+        self.sign_name, self.template_code = sign_name, template_code
+        self.template_param, self.template_chars = template_param, int(template_chars)
+        self.max_parts = int(max_parts)
+
+    def __repr__(self):                     # never the secret
+        return f"SmsChannel({self.url!r}, access_key_id={self.access_key_id!r})"
+
+    def send(self, address, subject, body, meta):
+        number = sms.mobile_number(address)
+        if number is None:
+            raise Refused("sms refused: not a mobile number", retry=False)
+        params = sms.request(
+            access_key_id=self.access_key_id, sign_name=self.sign_name,
+            template_code=self.template_code, param=self.template_param, number=number,
+            content=sms.text(body, self.sign_name, self.max_parts, self.template_chars),
+            nonce=uuid.uuid4().hex,
+            timestamp=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        # POST: the number travels in the body, never in a URL a proxy might log
+        response = requests.post(
+            self.url, data=sms.signed_body(self._secret, "POST", params).encode(),
+            timeout=self.timeout, headers={"Content-Type": "application/x-www-form-urlencoded",
+                                           "Accept": "application/json"})
+        try:
+            code = sms.answer_code(response.json())
+        except ValueError:
+            code = None
+        if code == "OK":
+            return
+        raise Refused(f"sms refused: {code}" if code else
+                      f"sms gateway answered HTTP {response.status_code} without a code",
+                      retry=sms.retryable(code, response.status_code))
+
+
+# the SMS settings an operator must give with SMS_GATEWAY_URL, by their variable
+SMS_REQUIRED = {"sms_access_key_id": "SMS_ACCESS_KEY_ID",
+                "sms_access_key_secret": "SMS_ACCESS_KEY_SECRET",
+                "sms_sign_name": "SMS_SIGN_NAME", "sms_template_code": "SMS_TEMPLATE_CODE"}
+
+
+def sms_from_config(notify_config):
+    """The SMS channel, or None while ``SMS_GATEWAY_URL`` is empty. A ValueError names a
+    missing or impossible setting (by its variable; never a value)."""
+    if not notify_config.get("sms_gateway_url"):
+        return None
+    missing = [name for key, name in SMS_REQUIRED.items() if not notify_config.get(key)]
+    if missing:
+        raise ValueError(f"SMS_GATEWAY_URL is set but {', '.join(missing)} "
+                         f"{'is' if len(missing) == 1 else 'are'} empty")
+    def setting(key, default):              # an empty variable leaves the default
+        value = notify_config.get(key)
+        return default if value is None or value == "" else value
+
+    channel = SmsChannel(
+        str(notify_config["sms_gateway_url"]), str(notify_config["sms_access_key_id"]),
+        str(notify_config["sms_access_key_secret"]), str(notify_config["sms_sign_name"]),
+        str(notify_config["sms_template_code"]),
+        template_param=str(setting("sms_template_param", "content")),
+        template_chars=setting("sms_template_chars", 0),
+        max_parts=setting("sms_max_parts", 3), timeout=setting("sms_timeout", 5))
+    if channel.max_parts < 1 or sms.room(channel.sign_name, channel.max_parts,
+                                         channel.template_chars) < 1:
+        raise ValueError(f"SMS_MAX_PARTS {channel.max_parts} leaves no room for a message "
+                         f"after the signature and SMS_TEMPLATE_CHARS {channel.template_chars}")
+    return channel
+
+
 def from_config(notify_config):
-    return {
+    """Every channel the configuration makes: log, smtp and webhook always, sms with a gateway."""
+    channels = {
         "log": LogChannel(notify_config["log_file"]),
         "smtp": SmtpChannel(notify_config["smtp_host"], notify_config["smtp_port"],
                             notify_config["smtp_sender"]),
         "webhook": WebhookChannel(notify_config.get("webhook_timeout", 5)),
     }
+    text_messages = sms_from_config(notify_config)
+    if text_messages is not None:
+        channels["sms"] = text_messages
+    return channels

@@ -7,14 +7,20 @@ from datetime import datetime, timedelta, tzinfo
 from string import Formatter
 from typing import Any
 
+from services.notify import sms
+
 RECIPIENT_FIELDS = {"voter": "issue_id", "station": "station_id",
                     "representative": "representative_id", "department": "department",
-                    "supervisor": "supervisor_id"}
+                    "supervisor": "supervisor_id", "grid_leader": "grid_id",
+                    "grid_member": "grid_member_id"}
 # a supervisor (督办) is a station: reached, and choosing its channel, as a station
 ADDRESSED_AS = {"supervisor": "station"}
 RECIPIENT_KINDS = tuple(k for k in RECIPIENT_FIELDS if k not in ADDRESSED_AS)
-CHANNELS = ("log", "smtp", "webhook")
-ADDRESS_FIELD: dict[str, str | None] = {"log": None, "smtp": "email", "webhook": "webhook"}
+CHANNELS = ("log", "smtp", "webhook", "sms")
+ADDRESS_FIELD: dict[str, str | None] = {"log": None, "smtp": "email", "webhook": "webhook",
+                                        "sms": "phone"}
+# what a recipient lacks, in words, when a channel cannot reach them
+ADDRESS_NAME = {"sms": "mobile number"}
 
 
 @dataclass(frozen=True)
@@ -72,3 +78,15 @@ def retry_at(attempts: int, now: datetime, base_seconds: float = 2,
 
 def address_field(channel: str) -> str | None:
     return ADDRESS_FIELD[channel]
+
+
+def address(channel: str, details: Mapping[str, Any] | None) -> str | None:
+    """Where ``channel`` reaches a recipient with these contact details, or None where it
+    cannot: no such detail, or for an SMS a phone that is not a mainland mobile number."""
+    field = ADDRESS_FIELD[channel]
+    value = (details or {}).get(field) if field else None
+    return sms.mobile_number(value) if channel == "sms" else value or None
+
+
+def address_name(channel: str) -> str:
+    return ADDRESS_NAME.get(channel) or str(ADDRESS_FIELD[channel])

@@ -4,7 +4,8 @@ from marshmallow import Schema, fields, validate
 from lianxin.web import ROW_ID_MAX
 from services.notify.domain import CHANNELS, RECIPIENT_KINDS
 
-NOTIFICATION_STATUSES = ("pending", "sending", "sent", "failed")
+# refused: the far end said no for good (an SMS gateway's refusal that no retry can cure)
+NOTIFICATION_STATUSES = ("pending", "sending", "sent", "failed", "refused")
 
 
 class NotificationOut(Schema):

@@ -18,19 +18,28 @@ from services.notify.models import Base
 
 SWEEP_SECONDS = 2
 CONTACT_OWNER = {"voter": "intake", "station": "routing", "representative": "routing",
-                 "department": "departments"}
+                 "department": "departments", "grid_leader": "intake", "grid_member": "intake"}
 
 
 def load_settings(config):
     notify = config["NOTIFY"]
     found = read_yaml(config["DIRECTORY_FILE"])
     stations = directory.from_directory(found).stations.values()
+    made = channels.from_config(notify)
+    default = notify["default_channel"]
+    if default not in made:
+        raise ValueError(f"NOTIFY_DEFAULT_CHANNEL {default!r} is not one of "
+                         f"{', '.join(made)} (sms needs SMS_GATEWAY_URL)")
     return {"templates": read_yaml(config["TEMPLATES_FILE"]),
-            "channels": channels.from_config(notify),
+            "channels": made,
             # what a message calls a department or station by its code
             "display_names": {**{d["code"]: d["name"] for d in found["departments"]},
                               **{s.id: s.name for s in stations}},
-            "default_channel": notify["default_channel"],
+            "default_channel": default,
+            # voters are told by SMS when a gateway is configured, and by the default
+            # channel when they gave no mobile number
+            "voter_channel": "sms" if "sms" in made else default,
+            "fallback": None if default == "sms" else default,
             "zone": ZoneInfo(config["TIMEZONE"]),
             "max_attempts": int(notify["max_attempts"]),
             "stuck_after": timedelta(seconds=float(notify.get("stuck_after", 60)))}
@@ -64,13 +73,15 @@ class NotifyService(BaseService):
            summary="Choose the channel a recipient is reached by")
     def preference(self, request, kind, recipient_id, caller, body):
         app.check_kind(kind)
+        app.check_available(body["channel"], self.settings["channels"])
         app.check_reachable(kind, recipient_id, body["channel"], self.contact(kind, recipient_id))
         with self.db.transaction() as unit:
             return app.set_preference(unit, kind, recipient_id, body["channel"])
 
     def deliver(self, rows):
         """Send claimed messages outside any transaction, then record the outcomes."""
-        outcomes = app.send_all(rows, self.settings["channels"], self.contact)
+        outcomes = app.send_all(rows, self.settings["channels"], self.contact,
+                                self.settings["fallback"])
         if outcomes:
             with self.db.transaction() as unit:
                 app.record_outcomes(unit, outcomes)
@@ -85,6 +96,7 @@ class NotifyService(BaseService):
                                  templates=self.settings["templates"],
                                  display_names=self.settings["display_names"],
                                  default_channel=self.settings["default_channel"],
+                                 voter_channel=self.settings["voter_channel"],
                                  zone=self.settings["zone"])
         self.deliver(queued or [])
 
