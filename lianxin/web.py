@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 # what a route takes for a body, query or response: a schema class or instance, or none
 SchemaLike: TypeAlias = "Schema | type[Schema] | None"
 MAX_BODY_BYTES = 64 * 1024
-ROLES = ("district", "station", "department")
+ROLES = ("district", "station", "department", "client")   # client: an Open311 client
 # Each kind of refusal and the HTTP status that says it; anything else is a 500.
 STATUS: dict[type[Refused], int] = {BadValue: 422, NotAllowed: 409, NotFound: 404, NotYours: 403,
           Unauthenticated: 401, TooLarge: 413, Unavailable: 503, Refused: 400}
@@ -111,7 +111,7 @@ class Route(HttpRequestHandler):
                  auth: Iterable[str] | None = None, summary: str | None = None,
                  spec: bool = False, key_optional: bool = False,
                  also: Iterable[str] = (), signed_with: str | None = None,
-                 **kwargs: Any) -> None:
+                 max_body: int = MAX_BODY_BYTES, **kwargs: Any) -> None:
         self.body_schema = _schema(body)
         self.query_schema = _schema(query)
         self.response_schema = _schema(response)
@@ -123,6 +123,7 @@ class Route(HttpRequestHandler):
         # a partner's requests are signed (lianxin.signing) with the ``secret`` of this
         # configuration section; the handler gets the signature, to refuse a replay
         self.signed_with = signed_with
+        self.max_body = max_body     # bytes of body it takes (a roster is larger)
         self.summary = summary
         self.spec = spec
         kwargs.setdefault("expected_exceptions", Refused)  # logged as a warning, no traceback
@@ -142,8 +143,8 @@ class Route(HttpRequestHandler):
             target = request.path + (f"?{request.query_string.decode()}"
                                      if request.query_string else "")
             kwargs["signature"] = signing.check(self.secret, dict(request.headers),
-                                                request.method, target, raw_body(request),
-                                                self.max_skew)
+                                                request.method, target,
+                                                raw_body(request, self.max_body), self.max_skew)
         if self.auth:
             anonymous = self.key_optional and "Authorization" not in request.headers
             kwargs["caller"] = None if anonymous else self.authenticate(request)
@@ -178,7 +179,7 @@ class Route(HttpRequestHandler):
         try:
             db = next(d for d in self.container.dependencies if hasattr(d, "idempotency_keys"))
             scope = idempotency.digest(request.headers.get("Authorization", ""), request.path)
-            body = raw_body(request).decode("utf-8", "replace")
+            body = raw_body(request, self.max_body).decode("utf-8", "replace")
             stored = idempotency.claim(db, key[:200], scope, idempotency.digest(body))
         except Exception as exc:
             return self.response_from_exception(exc)
@@ -192,7 +193,7 @@ class Route(HttpRequestHandler):
         return response
 
     def load_body(self, request: Request) -> Any:
-        raw = raw_body(request)
+        raw = raw_body(request, self.max_body)
         try:
             data = json.loads(raw) if raw.strip() else {}
         except ValueError as exc:
@@ -221,18 +222,18 @@ def _schema(schema: SchemaLike) -> Schema | None:
     return schema() if isinstance(schema, type) else schema
 
 
-def raw_body(request: Request) -> bytes:
+def raw_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     """The request's body, read once, or ``TooLarge``. A chunked body has no
     Content-Length: it is read from the stream one byte past the limit, so that too
     much is refused rather than read as nothing."""
     if "lianxin.body" not in request.environ:
-        if (request.content_length or 0) > MAX_BODY_BYTES:
-            raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+        if (request.content_length or 0) > limit:
+            raise TooLarge(f"the body is larger than {limit} bytes")
         chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
-        raw = (request.environ["wsgi.input"].read(MAX_BODY_BYTES + 1) if chunked
+        raw = (request.environ["wsgi.input"].read(limit + 1) if chunked
                else request.get_data(cache=False))
-        if len(raw) > MAX_BODY_BYTES:
-            raise TooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+        if len(raw) > limit:
+            raise TooLarge(f"the body is larger than {limit} bytes")
         request.environ["lianxin.body"] = raw
     return bytes(request.environ["lianxin.body"])
 
