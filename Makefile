@@ -13,7 +13,8 @@ $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt pyproject.to
 	touch $@
 
 # make run and make demo share a clock that the demo moves forward (docs/configuration.md)
-DEVELOPMENT := ENVIRONMENT=development TEST_CLOCK_FILE=var/clock TIMER_INTERVAL=1
+DEVELOPMENT := ENVIRONMENT=development TEST_CLOCK_FILE=var/clock TIMER_INTERVAL=1 \
+	GRID_WEBHOOK_URL=http://127.0.0.1:8009/webhook
 
 run: $(INSTALLED)  ## the four services on SQLite under var/, RabbitMQ at AMQP_URI
 	$(DEVELOPMENT) $(PY) -m lianxin run

@@ -248,8 +248,9 @@ def _safe_uri(uri):
 
 
 def _add_tools():
-    from lianxin.tools import bench, deadletters, demo, report
+    from lianxin.tools import bench, deadletters, demo, gridroster, report
     main.add_command(demo.demo)
+    main.add_command(gridroster.grid)
     main.add_command(report.report)
     main.add_command(bench.bench)
     main.add_command(deadletters.dead_letters)

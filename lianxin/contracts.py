@@ -55,6 +55,10 @@ class IssueSubmitted(Event):
     description = fields.String(load_default=None, allow_none=True)
     # an open issue of the same village, category and voter submitted shortly before
     possible_duplicate_of = fields.UUID(load_default=None, allow_none=True)
+    # a grid report's grid, and the grid member (of the grid system's roster) who reported
+    # it when not a representative: both are told of each step, like a representative
+    grid_id = fields.String(load_default=None, allow_none=True)
+    grid_member_id = fields.String(load_default=None, allow_none=True)
 
 
 class FeedbackReceived(Event):
@@ -81,6 +85,8 @@ class IssueMoved(Event):
     representative_id = fields.String(load_default=None, allow_none=True)
     department = fields.String(load_default=None, allow_none=True)
     note = fields.String(load_default=None, allow_none=True)
+    grid_id = fields.String(load_default=None, allow_none=True)
+    grid_member_id = fields.String(load_default=None, allow_none=True)
 
 
 class IssueRouted(IssueMoved):

@@ -46,6 +46,7 @@ from lianxin.tools.client import (
     require_services,
     wait_for,
 )
+from lianxin.tools.gridbench import grid_figures
 
 CLERK_INTERVAL = 0.1          # seconds between the clerk's looks at the district
 MEETING_MAX = 1000            # decisions per meeting (the API's limit)
@@ -360,6 +361,15 @@ def bench(config, issues, concurrency, amqp_messages, timers):
             table.add_row(f"one sweep of {timers} due timers (each an escalation)",
                           f"{fired / wall:,.0f} timers/s ({1000 * cpu / max(fired, 1):.1f} ms "
                           "CPU each)")
+        with console.status("the 321 grid system: a roster of Hanbin's size, then reports"):
+            grid = grid_figures(config)
+        if isinstance(grid, str):
+            table.add_row("grid roster import; webhook deliveries", f"needs {grid}")
+        else:
+            table.add_row(f"grid roster import ({grid['grids']} grids, {grid['people']} people)",
+                          f"{grid['roster_s']:.2f} s")
+            table.add_row(f"grid webhook deliveries ({grid['changes']} changes)",
+                          f"{grid['changes_per_s']:.1f} changes/s")
         swept = while_sweeping(config, api, keys, district, villages, issues, concurrency,
                                console, held_on)
         if swept is None:

@@ -87,6 +87,7 @@ from lianxin.tools.demo_data import (
     SURNAMES,
     TIER_NAMES,
 )
+from lianxin.tools.demo_grid import GridFront
 
 REPORTS = Path("var/reports")
 
@@ -124,6 +125,8 @@ class Month:
         self.visits = {}
         self.reception_day = None
         self.end = None                  # the month's end: demo_month.MonthEnd
+        self.grid = GridFront(config, self.directory)   # the simulated 321 grid system
+        self.grid_reports = set()        # issues the grid system reported
         self.counts = Counter()
         self._lock = threading.Lock()
 
@@ -254,7 +257,13 @@ class Month:
         body = item.submission
         if body["channel"] == "visit":
             body = {**body, "visit_id": self.visit(body, item.rng)}
-        out = self.api.post("intake", "/issues", body, expect=(201,))
+        if body["channel"] == "grid" and self.grid.system is not None:
+            body = {k: v for k, v in body.items() if k != "resolution"}   # a report, not a fix
+            out = self.grid.report(body)
+            with self._lock:
+                self.grid_reports.add(out["id"])
+        else:
+            out = self.api.post("intake", "/issues", body, expect=(201,))
         item.id, item.tracking_no, item.category = out["id"], out["tracking_no"], body["category"]
         item.access_code = out["access_code"]
         self.count(f"channel:{body['channel']}")
@@ -576,8 +585,12 @@ def demo(config, issues, seed):
         moved_to = month.let_time_pass() if movable else None
         progress.advance(time_task)
 
+    month.grid.wait_for_changes(month.grid_reports)
+    month.grid.stop()
     elapsed = time.monotonic() - started
     print_run(console, month, issues, elapsed)
+    for line in month.grid.summary(month.grid_reports):
+        console.print(line)
     print_time(console, month, moved_to, movable)
     ledger = api.get("routing", "/ledger", key=keys.district,
                      params={"month": when.strftime("%Y-%m")})

@@ -50,7 +50,8 @@ def submit(unit, submission, placement, settings):
                  category=row.category, title=row.title, village_code=row.village_code,
                  station_id=row.station_id, representative_id=row.representative_id,
                  resolution=row.resolution, description=row.description,
-                 possible_duplicate_of=row.possible_duplicate_of)
+                 possible_duplicate_of=row.possible_duplicate_of, grid_id=row.grid_id,
+                 grid_member_id=submission.get("grid_member_id"))
     return {"id": row.id, "tracking_no": row.tracking_no, "access_code": code,
             "status": row.status, "tier": row.tier,
             "possible_duplicate_of": row.possible_duplicate_of}

@@ -94,5 +94,7 @@ class DutyRow(Base):
     noticed_at = Column(UtcDateTime())          # the representative was told the day before
 
 
-# the grid adapter's tables share this base (one metadata, one set of migrations)
+# the grid adapter's and the Open311 endpoint's tables share this base (one metadata,
+# one set of migrations)
 from services.intake.grid import models as _grid_models  # noqa: E402,F401
+from services.intake.open311 import models as _open311_models  # noqa: E402,F401

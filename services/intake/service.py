@@ -12,8 +12,10 @@ from lianxin.reference import Reference
 from lianxin.web import route
 from lianxin.workdays import month_bounds
 from services.intake import app, receptions, reports, schemas, visits
+from services.intake.grid import roster
 from services.intake.grid.endpoints import GridEndpoints
 from services.intake.models import Base
+from services.intake.open311.endpoints import Open311Endpoints
 
 VIEWERS = ("district", "station")
 
@@ -35,7 +37,7 @@ def load_intake_data(config):
                       timedelta(hours=float(config.get("DUPLICATE_WINDOW_HOURS", 72))))
 
 
-class IntakeService(GridEndpoints, BaseService):
+class IntakeService(GridEndpoints, Open311Endpoints, BaseService):
     name = "intake"
     db = Database(Base)
     data = Reference(load_intake_data)
@@ -50,10 +52,14 @@ class IntakeService(GridEndpoints, BaseService):
     @route("POST", "/issues", body=schemas.SubmissionIn, response=schemas.SubmittedOut,
            status=201, summary="Submit an issue from any channel; needs no other service")
     def submit(self, request, body):
+        ladder = self.data.ladder
+        if body.get("grid_id"):
+            with self.db.reading() as session:
+                ladder = roster.with_roster(session, ladder)
         placement = directory.locate(
             village_code=body["village_code"], station_id=body.get("station_id"),
             representative_id=body.get("representative_id"), category=body["category"],
-            grid_id=body.get("grid_id"), ladder=self.data.ladder, rules=self.data.rules.start)
+            grid_id=body.get("grid_id"), ladder=ladder, rules=self.data.rules.start)
         app.check_placement(placement)
         with self.db.transaction() as unit:
             visits.check_visit(unit.session, body)
@@ -134,11 +140,12 @@ class IntakeService(GridEndpoints, BaseService):
 
     @rpc
     def contact(self, kind, id):
-        """The voter's contact details, for notify at send time only."""
-        if kind != "voter":
-            return None
+        """A voter's, or a grid leader's or member's, contact details, for notify at send
+        time only."""
         with self.db.reading() as session:
-            return app.contact(session, id)
+            if kind in ("grid_leader", "grid_member"):
+                return roster.contact(session, kind, id)
+            return app.contact(session, id) if kind == "voter" else None
 
     # events: every step anyone records joins the voter's timeline -------------------
     def project(self, event_type, payload):

@@ -11,7 +11,7 @@ from services.routing.models import IssueRow, MeetingRow, StepRow, Timer
 
 ISSUE_FIELDS = ("id", "tracking_no", "status", "tier", "station_id", "category", "title",
                 "village_code", "channel", "representative_id", "department", "version",
-                "description")
+                "description", "grid_id", "grid_member_id")
 
 
 def to_issue(row):
@@ -30,7 +30,8 @@ def place_issue(unit, event, *, data):
                          title=event["title"], village_code=event["village_code"],
                          channel=event["channel"], representative_id=event["representative_id"],
                          tracking_no=event["tracking_no"], version=1,
-                         description=event["description"])
+                         description=event["description"], grid_id=event["grid_id"],
+                         grid_member_id=event["grid_member_id"])
     row = IssueRow(received_at=event["occurred_at"],
                    possible_duplicate_of=_text(event["possible_duplicate_of"]),
                    cooperating=[], **{f: getattr(issue, f) for f in ISSUE_FIELDS})

@@ -33,6 +33,8 @@ class Issue:
     cooperating: tuple[str, ...] = ()
     version: int = 0
     description: str | None = None
+    grid_id: str | None = None               # a grid report's grid and reporting member
+    grid_member_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ def event_fields(decision: Decision) -> dict[str, Any]:
     data = {"tracking_no": issue.tracking_no, "title": issue.title, "version": issue.version,
             "status": issue.status, "tier": issue.tier,
             "station_id": issue.station_id, "representative_id": issue.representative_id,
+            "grid_id": issue.grid_id, "grid_member_id": issue.grid_member_id,
             "department": issue.department, **decision.data}
     return {k: v for k, v in data.items() if v is not None or k in ("department",)}
 

@@ -25,6 +25,8 @@ class IssueRow(Base):
     village_code = Column(String(32), nullable=False)
     channel = Column(String(16), nullable=False)
     representative_id = Column(String(32))
+    grid_id = Column(String(64))               # a grid report's grid and reporting member
+    grid_member_id = Column(String(64))
     department = Column(String(32))
     cooperating = Column(JSON, nullable=False, default=list)
     version = Column(Integer, nullable=False)

@@ -7,10 +7,10 @@ import uuid
 import pytest
 
 from lianxin import signing
+from lianxin.tools.gridsim import GridSystem, hanbin_roster
 from tests.e2e.client import TOWN_STATION, VILLAGE_STATION, Lianxin
 from tests.e2e.timed import no_tracebacks
 from tests.support.broker import wait_until
-from tests.support.grid_system import GridSystem
 from tests.support.processes import System
 
 GRID, VILLAGE = "G-610902101002-1", "610902101002"
@@ -110,3 +110,77 @@ def test_every_change_reaches_the_webhook_once_and_in_order_also_after_it_was_do
     assert [d["status"] for d in log] == ["sent"] * 3 and max(d["attempts"] for d in log) >= 1
     feed = grid.feed(limit=1000)
     assert [c for c in feed["changes"] if c["issue_id"] == issue_id] == changes
+
+
+def test_a_roster_of_hanbins_size_imports_reimports_unchanged_and_takes_a_delta(grid):
+    roster = hanbin_roster()
+    first = grid.roster(roster)
+    assert (first["grids"]["added"], first["people"]["added"]) == (576, 3054)
+    assert first["rejected"] == [] and first["conflicts"] == []
+    assert first["representatives_matched"] == 18       # every one of the sample directory
+    again = grid.roster(roster)
+    assert (again["grids"]["unchanged"], again["people"]["unchanged"]) == (576, 3054)
+    assert again["grids"]["added"] == again["people"]["changed"] == 0
+    moved = {**roster["people"][1], "phone": "13511112222"}
+    delta = grid.roster({"grids": [{"id": "WG9999", "name": "新网格", "village_code": VILLAGE}],
+                         "people": [moved], "remove": {"people": [roster["people"][2]["id"]]}},
+                        delta=True)
+    assert (delta["grids"]["added"], delta["people"]["changed"], delta["people"]["removed"]) == \
+        (1, 1, 1)
+
+
+def test_a_grid_of_the_roster_takes_reports_and_a_removed_one_keeps_its_issues(grid, lx):
+    roster = hanbin_roster()
+    new_grid = {"row": 2, "id": "WG-NEW-1", "name": "新建网格", "village_code": VILLAGE}
+    grid.roster({**roster, "grids": roster["grids"] + [new_grid]})
+    taken = grid.report(a_report(grid_id="WG-NEW-1"))
+    assert taken.status_code == 201, taken.text
+    removed = grid.roster(roster)                              # the new grid left out
+    assert removed["grids"]["removed"] == 1
+    assert lx.issue(taken.json()["issue_id"])["station_id"] == VILLAGE_STATION
+    refused = grid.report(a_report(grid_id="WG-NEW-1"))
+    assert refused.status_code == 422 and "grid_id" in refused.json()["fields"]
+
+
+def test_the_roster_export_is_imported_from_csv_and_xlsx_with_a_report(system, tmp_path):
+    import csv
+
+    from openpyxl import Workbook
+    roster = hanbin_roster()
+    for kind in ("grids", "people"):
+        with (tmp_path / f"{kind}.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+            fields = [k for k in roster[kind][0] if k != "row"]
+            writer = csv.DictWriter(handle, fields, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(roster[kind])
+    bad = tmp_path / "people-bad.csv"
+    bad.write_text("id,name,phone,line,role,grid_id\nX1,某,12,representative,member,WG0001\n",
+                   encoding="utf-8")
+    done = system.cli("grid", "import", str(tmp_path / "grids.csv"), str(tmp_path / "people.csv"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "unchanged" in done.stdout
+    book = Workbook()
+    book.active.title = "grids"
+    book.active.append(["id", "name", "village_code", "households"])
+    book.active.append(["WG-X", "表格网格", VILLAGE, 40])
+    book.create_sheet("people").append(["id", "name", "phone", "line", "role", "grid_id"])
+    book.save(tmp_path / "roster.xlsx")
+    done = system.cli("grid", "import", "--delta", str(tmp_path / "roster.xlsx"), str(bad))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "rejected people row 2 (X1): phone" in done.stdout
+
+
+def test_the_grid_leader_and_the_reporting_member_are_told_of_each_step(grid, lx):
+    roster = hanbin_roster()
+    grid.roster(roster)
+    leader, member = roster["people"][0], roster["people"][2]      # WG0000's leader, 户长
+    issue_id = grid.report(a_report(grid_id="WG0000", reporter_id=member["id"])).json()[
+        "issue_id"]
+    told = wait_until(lambda: (found := lx.told(issue_id, "issue_routed")) and
+                      len(found) == 3 and found, timeout=15, message="the grid's people told")
+    assert told[:2] == [("grid_leader", "WG0000"), ("grid_member", member["id"])]
+    assert told[2][0] == "station"
+    assert leader["role"] == "leader" and member["line"] == "household_head"
+    sent = wait_until(lambda: all(n["status"] == "sent" for n in lx.notifications(issue_id))
+                      and lx.notifications(issue_id), timeout=15, message="all sent")
+    assert all(leader["phone"] not in n["body"] for n in sent)

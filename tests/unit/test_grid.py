@@ -116,3 +116,65 @@ def test_the_grid_is_told_only_the_notes_a_voter_may_read(db):
     with db.session() as session:
         notes = [r.payload["note"] for r in session.query(DeliveryRow).order_by(DeliveryRow.seq)]
     assert notes == [None, "内部"]
+
+
+def checked(grids=(), people=(), known_grids=()):
+    from lianxin import directory
+    from lianxin.config import read_yaml
+    from services.intake.grid import roster
+    ladder = directory.from_directory(read_yaml("data/hanbin.yml"))
+    return roster.check(grids, people, villages=ladder.village_stations,
+                        known_grids=known_grids, representatives=ladder.representatives)
+
+
+def a_person(n, **changes):
+    return {"row": n, "id": f"P{n}", "name": f"人{n}", "phone": f"1390000{n:04d}",
+            "line": "household_head", "role": "member", "grid_id": "WG1", **changes}
+
+
+def test_a_roster_row_with_an_unknown_village_or_a_duplicate_id_is_rejected_with_its_row():
+    found = checked(grids=[{"row": 2, "id": "WG1", "name": "一", "village_code": "610902101002"},
+                           {"row": 3, "id": "WG1", "name": "一", "village_code": "610902101002"},
+                           {"row": 4, "id": "WG2", "name": "二", "village_code": "999"}])
+    assert list(found.grids) == ["WG1"]
+    assert [(r["row"], r["reason"]) for r in found.rejected] == [
+        (3, "grid WG1 is written twice"), (4, "unknown village 999")]
+
+
+def test_a_grid_leader_of_two_grids_and_a_second_leader_are_rejected_the_rest_kept():
+    found = checked(people=[a_person(2, role="leader"),
+                            a_person(3, role="leader"),                       # WG1's second
+                            a_person(4, role="leader", grid_id="WG2", phone="13900000002"),
+                            a_person(5), a_person(6, phone="12")],
+                    known_grids=["WG1", "WG2"])
+    assert sorted(found.people) == ["P2", "P5"]
+    assert [(r["row"], r["reason"][:24]) for r in found.rejected] == [
+        (3, "grid WG1 already has a l"), (4, "already the leader of gr"), (6, "phone: must be a phone n")]
+
+
+def test_a_representative_is_matched_by_id_else_by_phone_and_a_clash_is_reported():
+    found = checked(people=[a_person(2, id="R013", line="representative"),
+                            a_person(3, line="representative", phone="13800000004"),   # R004's
+                            a_person(4, id="R002", line="representative",
+                                     phone="13800000003")],                          # R003's
+                    known_grids=["WG1"])
+    assert (found.people["R013"]["representative_id"], found.people["P3"]["representative_id"],
+            found.people["R002"]["representative_id"]) == ("R013", "R004", None)
+    assert [c["row"] for c in found.conflicts] == [4] and found.matched == 2
+
+
+def test_a_full_roster_marks_what_it_leaves_out_removed_and_a_second_changes_nothing(db):
+    from services.intake.grid import roster
+    grids = [{"row": 2, "id": "WG1", "name": "一", "village_code": "610902101002"},
+             {"row": 3, "id": "WG2", "name": "二", "village_code": "610902101002"}]
+    people = [a_person(2), a_person(3, grid_id="WG2")]
+    with db.unit() as unit:
+        first = roster.apply(unit, checked(grids, people), full=True)
+    with db.unit() as unit:
+        again = roster.apply(unit, checked(grids, people), full=True)
+    with db.unit() as unit:
+        shorter = roster.apply(unit, checked(grids[:1], people[:1]), full=True)
+        assert roster.active_grids(unit.session) == {"WG1": "610902101002"}
+    assert (first["grids"]["added"], first["people"]["added"]) == (2, 2)
+    assert (again["grids"]["unchanged"], again["people"]["unchanged"]) == (2, 2)
+    assert (shorter["grids"]["removed"], shorter["people"]["removed"]) == (1, 1)

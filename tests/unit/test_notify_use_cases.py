@@ -25,13 +25,23 @@ def templates():
     return read_yaml("data/templates.yml")
 
 
-def queue(db, templates, event_type, **data):
+def queue(db, templates, event_type, voter_channel=None, **data):
     event = an_event(event_type, ISSUE, tracking_no="HB202611000001", title="村道塌方",
                      version=2, status="open", **data)
     with db.unit() as unit:
         return app.queue_messages(unit, event, event_type=event_type, templates=templates,
                                   display_names={"jtj": "区交通运输局"},
-                                  default_channel="log")
+                                  default_channel="log", voter_channel=voter_channel)
+
+
+def test_a_grid_reports_leader_and_member_are_told_by_text_like_its_voter(db, templates):
+    queued = queue(db, templates, "issue_escalated", voter_channel="sms", tier="town",
+                   station_id=TOWN_STATION, from_station_id=VILLAGE_STATION,
+                   reason="beyond_authority", note="需镇协调", grid_id="WG0001",
+                   grid_member_id="WH0001")
+    assert sorted((r.recipient_kind, r.recipient_id, r.channel) for r in queued) == [
+        ("grid_leader", "WG0001", "sms"), ("grid_member", "WH0001", "sms"),
+        ("station", TOWN_STATION, "log"), ("voter", ISSUE, "sms")]
 
 
 def stored(db, **changes):
@@ -125,8 +135,8 @@ def test_a_sent_message_is_recorded_sent_and_a_failed_one_is_due_again_after_a_b
     sent, failed, again = (stored(db, status="sending"), stored(db, status="sending"),
                            stored(db, status="sending", attempts=2))
     with db.unit() as unit:
-        app.record_outcomes(unit, {sent: None, failed: "TimeoutError: timed out",
-                                   again: "TimeoutError: timed out"})
+        timed_out = app.Outcome("log", "TimeoutError: timed out")
+        app.record_outcomes(unit, {sent: app.Outcome("log"), failed: timed_out, again: timed_out})
     kept = rows(db)
     assert (kept[sent].status, kept[sent].attempts, kept[sent].sent_at,
             kept[sent].last_error) == ("sent", 1, NOW, None)
@@ -157,12 +167,12 @@ CONTACTS = {("station", VILLAGE_STATION): {"email": "st@example.com", "webhook":
 
 
 def send(db, channels, **changes):
-    """Send one stored notification through ``channels``: its outcome."""
+    """Send one stored notification through ``channels``: its error, None once sent."""
     row_id = stored(db, status="sending", **changes)
     with db.session() as session:
         row = session.get(NotificationRow, row_id)
     outcomes = app.send_all([row], channels, lambda kind, id: CONTACTS.get((kind, id)))
-    return outcomes[row_id]
+    return outcomes[row_id].error
 
 
 def test_a_message_is_sent_to_the_address_its_channel_needs(db):

@@ -6,9 +6,10 @@ from lianxin.config import read_yaml
 from lianxin.consumers import every
 from lianxin.reference import Reference
 from lianxin.web import json_response, route
-from services.intake.grid import reports, schemas, settings, status
+from services.intake.grid import reports, roster, schemas, settings, status
 
 SIGNED = "GRID"          # the configuration section with the shared secret
+ROSTER_BYTES = 8 * 1024 * 1024      # a district's whole roster in one request
 
 
 def load_grid(config):
@@ -36,6 +37,29 @@ class GridEndpoints:
             if found is None:
                 raise
         return json_response(schemas.GridReceiptOut().dump(found), 200)
+
+    @route("PUT", "/grid/roster", body=schemas.RosterIn, response=schemas.RosterReportOut,
+           signed_with=SIGNED, max_body=ROSTER_BYTES,
+           summary="The grid system's whole roster: grids and people; what it leaves out "
+                   "is marked removed")
+    def grid_roster(self, request, body, signature):
+        return self.take_roster(body, signature, full=True)
+
+    @route("PATCH", "/grid/roster", body=schemas.RosterDeltaIn,
+           response=schemas.RosterReportOut, signed_with=SIGNED, max_body=ROSTER_BYTES,
+           summary="Changes to the grid system's roster: rows to add or change, ids to remove")
+    def grid_roster_delta(self, request, body, signature):
+        return self.take_roster(body, signature, full=False)
+
+    def take_roster(self, body, signature, full):
+        ladder = self.data.ladder
+        with self.db.transaction() as unit:
+            reports.note_signature(unit, signature, self.grid.max_skew)
+            checked = roster.check(body["grids"], body["people"],
+                                   villages=ladder.village_stations,
+                                   known_grids=roster.active_grids(unit.session),
+                                   representatives=ladder.representatives)
+            return roster.apply(unit, checked, full=full, remove=body.get("remove", {}))
 
     @route("GET", "/grid/feed", query=schemas.FeedQuery, response=schemas.FeedOut,
            signed_with=SIGNED, summary="Status changes for the grid system after a cursor")

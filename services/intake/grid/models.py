@@ -35,3 +35,29 @@ class DeliveryRow(Base):
     created_at = Column(UtcDateTime(), nullable=False)
     next_attempt_at = Column(UtcDateTime(), nullable=False)
     sent_at = Column(UtcDateTime())
+
+
+class GridRow(Base):
+    """A grid of the grid system's roster; one removed from it stays, marked, so that the
+    issues that named it keep their grid."""
+    __tablename__ = "grids"
+    id = Column(String(64), primary_key=True)
+    name = Column(String(100), nullable=False)
+    village_code = Column(String(32), nullable=False, index=True)
+    households = Column(Integer)
+    updated_at = Column(UtcDateTime(), nullable=False)
+    removed_at = Column(UtcDateTime())
+
+
+class GridPersonRow(Base):
+    """Someone on a grid: personal data, kept in intake like a voter's."""
+    __tablename__ = "grid_people"
+    id = Column(String(64), primary_key=True)
+    name = Column(String(100), nullable=False)
+    phone = Column(String(32), nullable=False)
+    line = Column(String(16), nullable=False)       # party_member representative household_head
+    role = Column(String(8), nullable=False)        # leader member
+    grid_id = Column(String(64), nullable=False, index=True)
+    representative_id = Column(String(32))          # Lianxin's record, when matched
+    updated_at = Column(UtcDateTime(), nullable=False)
+    removed_at = Column(UtcDateTime())

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from lianxin import directory
 from lianxin.errors import BadValue, Unauthenticated
 from services.intake import app
+from services.intake.grid import roster
 from services.intake.grid.models import GridReportRow, SeenSignature
 from services.intake.models import IssueRow
 
@@ -36,8 +37,10 @@ def already(session, report_id):
 
 
 def receive(unit, report, grid, intake):
-    """Record a new report as an issue of the grid's village; its receipt."""
-    village = report.get("village_code") or intake.ladder.grids.get(report["grid_id"])
+    """Record a new report as an issue of the grid's village (by the roster, else the
+    directory); its receipt."""
+    ladder = roster.with_roster(unit.session, intake.ladder)
+    village = report.get("village_code") or ladder.grids.get(report["grid_id"])
     if village is None:
         raise BadValue.field("grid_id", f"unknown grid {report['grid_id']!r}")
     reporter = report.get("reporter_id")
@@ -45,10 +48,12 @@ def receive(unit, report, grid, intake):
         "channel": "grid", "grid_id": report["grid_id"], "village_code": village,
         "category": grid.category(report["category"]), "title": report["title"],
         "description": report["description"], "voter": report["resident"],
-        "representative_id": reporter if reporter in intake.ladder.representatives else None}
+        "representative_id": reporter if reporter in ladder.representatives else None,
+        "grid_member_id": reporter if reporter not in ladder.representatives and
+        roster.is_on(unit.session, reporter, report["grid_id"]) else None}
     placement = directory.locate(
         village_code=village, station_id=None, representative_id=submission["representative_id"],
-        category=submission["category"], grid_id=report["grid_id"], ladder=intake.ladder,
+        category=submission["category"], grid_id=report["grid_id"], ladder=ladder,
         rules=intake.rules.start)
     app.check_placement(placement)
     receipt = app.submit(unit, submission, placement, intake)

@@ -70,3 +70,34 @@ class ReplayIn(Schema):
 
 class ReplayOut(Schema):
     replayed = fields.Integer()
+
+
+class Removals(Schema):
+    grids = fields.List(fields.String(validate=CODE), load_default=list)
+    people = fields.List(fields.String(validate=CODE), load_default=list)
+
+
+class RosterIn(Schema):
+    """Rows as the grid system exports them; each is checked on its own (``row``: its
+    number in the export, echoed in a rejection)."""
+    grids = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=20000))
+    people = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=50000))
+
+
+class RosterDeltaIn(RosterIn):
+    remove = fields.Nested(Removals, load_default=dict)
+
+
+class Tally(Schema):
+    added = fields.Integer()
+    changed = fields.Integer()
+    unchanged = fields.Integer()
+    removed = fields.Integer()
+
+
+class RosterReportOut(Schema):
+    grids = fields.Nested(Tally)
+    people = fields.Nested(Tally)
+    rejected = fields.List(fields.Dict(), metadata={"description": "{kind, row, id, reason}"})
+    conflicts = fields.List(fields.Dict(), metadata={"description": "{row, id, reason}"})
+    representatives_matched = fields.Integer()

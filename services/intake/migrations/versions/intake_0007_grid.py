@@ -1,5 +1,5 @@
-"""the grid system's reports by their own id, the signatures seen, and the status
-changes owed to the grid system
+"""the grid system's reports by their own id, the signatures seen, the status changes
+owed to the grid system, and its roster of grids and people
 
 Revision ID: intake_0007
 Revises: intake_0006
@@ -47,8 +47,34 @@ def upgrade():
                               unique=False)
         batch_op.create_index(batch_op.f('ix_grid_deliveries_status'), ['status'], unique=False)
 
+    op.create_table('grids',
+                    sa.Column('id', sa.String(length=64), nullable=False),
+                    sa.Column('name', sa.String(length=100), nullable=False),
+                    sa.Column('village_code', sa.String(length=32), nullable=False),
+                    sa.Column('households', sa.Integer(), nullable=True),
+                    sa.Column('updated_at', UtcDateTime(), nullable=False),
+                    sa.Column('removed_at', UtcDateTime(), nullable=True),
+                    sa.PrimaryKeyConstraint('id'))
+    with op.batch_alter_table('grids', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_grids_village_code'), ['village_code'], unique=False)
+    op.create_table('grid_people',
+                    sa.Column('id', sa.String(length=64), nullable=False),
+                    sa.Column('name', sa.String(length=100), nullable=False),
+                    sa.Column('phone', sa.String(length=32), nullable=False),
+                    sa.Column('line', sa.String(length=16), nullable=False),
+                    sa.Column('role', sa.String(length=8), nullable=False),
+                    sa.Column('grid_id', sa.String(length=64), nullable=False),
+                    sa.Column('representative_id', sa.String(length=32), nullable=True),
+                    sa.Column('updated_at', UtcDateTime(), nullable=False),
+                    sa.Column('removed_at', UtcDateTime(), nullable=True),
+                    sa.PrimaryKeyConstraint('id'))
+    with op.batch_alter_table('grid_people', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_grid_people_grid_id'), ['grid_id'], unique=False)
+
 
 def downgrade():
+    op.drop_table('grid_people')
+    op.drop_table('grids')
     op.drop_table('grid_deliveries')
     op.drop_table('grid_signatures')
     op.drop_table('grid_reports')
