@@ -87,6 +87,8 @@ class IssueMoved(Event):
     note = fields.String(load_default=None, allow_none=True)
     grid_id = fields.String(load_default=None, allow_none=True)
     grid_member_id = fields.String(load_default=None, allow_none=True)
+    # the front end's user who took the step (a reference such as console:17, not a name)
+    actor = fields.String(load_default=None, allow_none=True)
 
 
 class IssueRouted(IssueMoved):
@@ -137,6 +139,7 @@ class AssignmentEvent(Event):
     department = fields.String(required=True)
     lead = fields.Boolean(required=True)
     note = fields.String(load_default=None, allow_none=True)
+    actor = fields.String(load_default=None, allow_none=True)   # as on IssueMoved
 
 
 class AssignmentTimed(AssignmentEvent):

@@ -173,9 +173,10 @@ def _migration_lock(engine):
 class Unit:
     """One transaction as a worker sees it: the session, the time, and ``publish``."""
 
-    def __init__(self, session, outbox, service, now=None):
+    def __init__(self, session, outbox, service, now=None, actor=None):
         self.session = session
         self.now = now or utcnow()
+        self.actor = actor           # the front end's user on whose behalf it acts, if any
         self._outbox = outbox
         self._service = service
         self.published = []
@@ -228,15 +229,16 @@ class Database(DependencyProvider):
         self._running = False
 
     def get_dependency(self, worker_ctx):
-        return self
+        actor = worker_ctx.data.get("actor")
+        return Acting(self, actor) if actor else self
 
     @contextmanager
-    def transaction(self, relay=True):
+    def transaction(self, relay=True, actor=None):
         """Commit the work and its events together, then have them relayed in the
         background: the caller never waits on the broker, and a relay that fails is
         left to the sweep, never reported as the work's failure."""
         session = self.sessions()
-        unit = Unit(session, self.outbox, self.service)
+        unit = Unit(session, self.outbox, self.service, actor=actor)
         try:
             yield unit
             session.commit()
@@ -284,3 +286,17 @@ class Database(DependencyProvider):
         while self._running:
             eventlet.sleep(self.interval)
             self.relay.sweep()
+
+
+class Acting:
+    """The database as a request made on a named user's behalf sees it: each unit of work
+    knows who acts (``Unit.actor``)."""
+
+    def __init__(self, db, actor):
+        self._db, self._actor = db, actor
+
+    def __getattr__(self, name):
+        return getattr(self._db, name)
+
+    def transaction(self, relay=True):
+        return self._db.transaction(relay, actor=self._actor)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeAlias, cast
+from urllib.parse import unquote
 
 from marshmallow import Schema, ValidationError
 from nameko.web.handlers import HttpRequestHandler
@@ -101,6 +102,22 @@ def http_error(exc: HTTPException) -> Response:
 class JsonWebServer(WebServer):
     def get_wsgi_app(self) -> JsonWsgiApp:
         return JsonWsgiApp(self)
+
+    def context_data_from_headers(self, request: Request) -> dict[str, Any]:
+        """Who acts, when a front end (the console) calls on a named user's behalf: the
+        worker's units of work record it on the steps they take."""
+        actor = actor_of(request.headers.get(ACTOR_HEADER, ""))
+        return {"actor": actor} if actor else {}
+
+
+ACTOR_HEADER = "X-Lianxin-Actor"
+
+
+def actor_of(header: str) -> str | None:
+    """The acting user's reference as the front end sends it (``console:17``): printable
+    and short, or none. A reference, not a name: names stay with the front end."""
+    value = unquote(header).strip()[:64]
+    return value if value and value.isprintable() else None
 
 
 class Route(HttpRequestHandler):

@@ -165,7 +165,9 @@ def _timed(timer, supervisor, days=None):
 def _record(unit, row, action, event, note, step_note=None, **fields):
     unit.session.add(AssignmentStepRow(assignment_id=row.id, action=action, status=row.status,
                                        note=note if step_note is None else step_note,
-                                       occurred_at=unit.now))
+                                       actor=unit.actor, occurred_at=unit.now))
+    if unit.actor:
+        fields["actor"] = unit.actor
     unit.publish(event, row.issue_id, tracking_no=row.tracking_no, title=row.title,
                  assignment_id=row.id, department=row.department,
                  lead=row.lead, note=note, **fields)

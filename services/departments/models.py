@@ -45,6 +45,7 @@ class AssignmentStepRow(Base):
     status = Column(String(16), nullable=False)
     note = Column(Text)
     occurred_at = Column(UtcDateTime(), nullable=False)
+    actor = Column(String(64))              # the front end's user who took it (console:17)
 
 
 class ExtensionRow(Base):

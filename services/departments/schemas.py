@@ -17,6 +17,8 @@ class StepOut(Schema):
     action = fields.String()
     status = fields.String()
     note = fields.String(allow_none=True)
+    actor = fields.String(allow_none=True,
+                          metadata={"description": "who took it (X-Lianxin-Actor)"})
     occurred_at = fields.AwareDateTime()
 
 

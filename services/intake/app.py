@@ -14,7 +14,7 @@ VOTER_FIELDS = {"name": "voter_name", "phone": "voter_phone", "id_number": "vote
 ISSUE_FIELDS = ("channel", "category", "title", "description", "village_code", "station_id",
                 "representative_id", "grid_id", "resolution", "visit_id")
 TIMELINE_FIELDS = ("event_type", "status", "tier", "station_id", "department", "note",
-                   "occurred_at")
+                   "actor", "occurred_at")
 
 
 def check_placement(placement):
@@ -45,7 +45,7 @@ def submit(unit, submission, placement, settings):
                                          unit.now.astimezone(settings.timezone), row.seq)
     unit.session.add(TimelineRow(issue_id=row.id, event_type="issue_submitted", status=row.status,
                                  tier=row.tier, station_id=row.current_station_id,
-                                 occurred_at=unit.now, note=row.resolution))
+                                 occurred_at=unit.now, note=row.resolution, actor=unit.actor))
     unit.publish("issue_submitted", row.id, tracking_no=row.tracking_no, channel=row.channel,
                  category=row.category, title=row.title, village_code=row.village_code,
                  station_id=row.station_id, representative_id=row.representative_id,
@@ -77,7 +77,7 @@ def project(unit, event, *, event_type, also=None):
                                  status=event.get("status"), tier=event.get("tier"),
                                  station_id=event.get("station_id"),
                                  department=event.get("department"), note=event.get("note"),
-                                 occurred_at=event["occurred_at"]))
+                                 actor=event.get("actor"), occurred_at=event["occurred_at"]))
     if domain.is_newer(event.get("version"), row.version):
         row.version = event["version"]
         row.status, row.tier = event["status"], event["tier"]
@@ -104,7 +104,7 @@ def give_feedback(unit, issue_id, feedback, caller=None, reopen_until=None):
                                  comment=feedback.get("comment"), given_at=unit.now))
     unit.session.add(TimelineRow(issue_id=row.id, event_type="feedback_received",
                                  status=row.status, tier=row.tier, note=feedback["rating"],
-                                 occurred_at=unit.now))
+                                 actor=unit.actor, occurred_at=unit.now))
     unit.publish("feedback_received", row.id, rating=feedback["rating"],
                  comment=feedback.get("comment"))
     return row

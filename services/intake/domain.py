@@ -83,8 +83,8 @@ ACCESS_CODE_LENGTH = 8                                       # 32**8: about 10**
 
 def voter_timeline(steps: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The voter's steps only, each with its note only where the voter should read it."""
-    return [{**step, "note": step["note"] if VOTER_STEPS[step["event_type"]] else None}
-            for step in steps if step["event_type"] in VOTER_STEPS]
+    return [{**step, "note": step["note"] if VOTER_STEPS[step["event_type"]] else None,
+             "actor": None} for step in steps if step["event_type"] in VOTER_STEPS]
 
 
 def code_digest(code: str) -> str:

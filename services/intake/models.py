@@ -57,6 +57,7 @@ class TimelineRow(Base):
     department = Column(String(32))
     note = Column(Text)
     occurred_at = Column(UtcDateTime(), nullable=False)
+    actor = Column(String(64))              # the front end's user who took the step
 
 
 class FeedbackRow(Base):

@@ -56,6 +56,8 @@ class TimelineOut(Schema):
     station_id = fields.String(allow_none=True)
     department = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+    actor = fields.String(allow_none=True, metadata={
+        "description": "who took the step, as the front end named them; never to the voter"})
     occurred_at = fields.AwareDateTime()
 
 

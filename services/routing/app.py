@@ -152,12 +152,12 @@ def check_reassignable(row, data):
 
 
 def _record(unit, row, decision):
-    data = domain.event_fields(decision)
+    data = {**domain.event_fields(decision), **({"actor": unit.actor} if unit.actor else {})}
     unit.session.add(StepRow(issue_id=row.id, event_type=decision.event, version=row.version,
                              status=row.status, tier=row.tier, station_id=row.station_id,
                              department=row.department, reason=data.get("reason"),
                              note=data.get("note"), review_id=data.get("review_id"),
-                             occurred_at=unit.now))
+                             actor=unit.actor, occurred_at=unit.now))
     unit.publish(decision.event, row.id, **data)
 
 

@@ -53,6 +53,7 @@ class StepRow(Base):
     note = Column(Text)
     occurred_at = Column(UtcDateTime(), nullable=False)
     review_id = Column(String(36))          # the station's monthly review that took the step
+    actor = Column(String(64))              # the front end's user who took it (console:17)
 
 
 class MeetingRow(Base):

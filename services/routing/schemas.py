@@ -58,6 +58,8 @@ class StepOut(Schema):
     note = fields.String(allow_none=True)
     review_id = fields.String(allow_none=True, metadata={
         "description": "the station's monthly review (研判) that decided the step"})
+    actor = fields.String(allow_none=True, metadata={
+        "description": "the user who took the step, as the front end named them (X-Lianxin-Actor)"})
     occurred_at = fields.AwareDateTime()
 
 

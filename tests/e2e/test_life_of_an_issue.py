@@ -272,3 +272,24 @@ def dump_database(url):
     finally:
         engine.dispose()
     return [query(url, f"select * from {table}") for table in tables]
+
+
+def test_a_step_taken_on_a_named_users_behalf_keeps_who_took_it_from_staff_not_the_voter(lx):
+    issue = lx.submit()
+    acting = {"X-Lianxin-Actor": "console:7"}
+    response = lx.call("routing", "POST", f"/issues/{issue['id']}/escalate", VILLAGE_STATION,
+                       headers=acting, json={"reason": "beyond_authority", "note": "需镇协调"})
+    assert response.status_code == 200, response.text
+    lx.wait(issue["id"], tier="town")
+    [step] = [s for s in lx.route(issue["id"])["steps"] if s["event_type"] == "issue_escalated"]
+    assert step["actor"] == "console:7"
+    staff = wait_until(lambda: [s for s in lx.issue(issue["id"])["timeline"]
+                                if s["event_type"] == "issue_escalated"], timeout=15,
+                       message="intake's timeline has the escalation")
+    assert staff[0]["actor"] == "console:7"
+    voter = lx.issue(issue["id"], holder=None)["timeline"]
+    assert all(s["actor"] is None for s in voter)
+    unnamed = lx.act(issue["id"], "resolve", TOWN_STATION, resolution="已协调")
+    assert unnamed.status_code == 200
+    [resolved] = [s for s in lx.route(issue["id"])["steps"] if s["event_type"] == "issue_resolved"]
+    assert resolved["actor"] is None

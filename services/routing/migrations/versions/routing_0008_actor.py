@@ -1,0 +1,22 @@
+"""who took a step, when a front end acts on a named user's behalf
+
+Revision ID: routing_0008
+Revises: routing_0007
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = 'routing_0008'
+down_revision = 'routing_0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('steps', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('actor', sa.String(length=64), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('steps', schema=None) as batch_op:
+        batch_op.drop_column('actor')
