@@ -1,4 +1,5 @@
-# One image for the four Lianxin services; each container runs `lianxin serve <name>`.
+# One image for the four Lianxin services and the web console; each container runs
+# `lianxin serve <name>`.
 FROM python:3.11-slim
 
 WORKDIR /app

@@ -16,8 +16,8 @@ $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt pyproject.to
 DEVELOPMENT := ENVIRONMENT=development TEST_CLOCK_FILE=var/clock TIMER_INTERVAL=1 \
 	GRID_WEBHOOK_URL=http://127.0.0.1:8009/webhook
 
-run: $(INSTALLED)  ## the four services on SQLite under var/, RabbitMQ at AMQP_URI
-	$(DEVELOPMENT) $(PY) -m lianxin run
+run: $(INSTALLED)  ## the four services and the web console on SQLite under var/, RabbitMQ at AMQP_URI
+	$(DEVELOPMENT) $(PY) -m lianxin run --sample-users
 
 test: $(INSTALLED)  ## lint and types, then unit, integration and end-to-end tests; again on PostgreSQL
 	PY=$(PY) bash scripts/test.sh

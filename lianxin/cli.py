@@ -32,22 +32,37 @@ def main(ctx, config_path):
 
 
 @main.command()
-@click.argument("name", type=click.Choice(configuration.SERVICES))
+@click.argument("name", type=click.Choice(configuration.PROCESSES))
 @click.pass_obj
 def serve(config, name):
-    """Run one service in this process (what each container runs)."""
+    """Run one service, or the web console, in this process (what each container runs)."""
     import eventlet
     eventlet.monkey_patch()      # done already on import of lianxin; repeating is harmless
     import importlib
     import logging.config
 
-    from nameko.cli.run import run as run_services
     logging.config.dictConfig(config["LOGGING"])
+    if name == configuration.CONSOLE:
+        _serve_console(config)
+        return
+    from nameko.cli.run import run as run_services
     module, cls = SERVICE_CLASSES[name].split(":")
     service = getattr(importlib.import_module(module), cls)
     settings = configuration.for_service(config, name)
     _check_reference_data(service, settings)
     run_services([service], settings)
+
+
+def _serve_console(config):
+    import yaml
+
+    from services.console import server
+    try:
+        made = server.settings(config)
+    except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
+        detail = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) else exc
+        raise click.ClickException(f"console cannot start: {detail}") from None
+    server.serve(config, made)
 
 
 def _check_reference_data(service, settings):
@@ -106,16 +121,17 @@ def setup(ctx):
 
 
 @main.command()
-@click.argument("names", nargs=-1, type=click.Choice(configuration.SERVICES))
+@click.argument("names", nargs=-1, type=click.Choice(configuration.PROCESSES))
 @click.pass_obj
 def migrate(config, names):
-    """Bring each service's database schema up to date (all four by default).
+    """Bring each service's database schema up to date (the four and the console's by
+    default).
 
     Services also migrate when they start, one replica at a time (a lock is held);
     running this first, as compose's setup step does, keeps starts short."""
     from lianxin.db import make_engine, migrations_of
     from lianxin.db import migrate as upgrade
-    for name in names or configuration.SERVICES:
+    for name in names or configuration.PROCESSES:
         engine = make_engine(config["DATABASES"][name])
         try:
             upgrade(engine, migrations_of(name))
@@ -126,25 +142,34 @@ def migrate(config, names):
 
 @main.command()
 @click.option("--timeout", default=60, show_default=True, help="Seconds to wait for health.")
+@click.option("--sample-users", is_flag=True,
+              help="Give the web console the sample users it lacks, and show them.")
 @click.pass_obj
-def run(config, timeout):
-    """Run the four services as four processes until Ctrl-C; one that exits is started
-    again (after a pause that grows while it keeps exiting) and the others keep serving."""
+def run(config, timeout, sample_users):
+    """Run the four services and the web console as five processes until Ctrl-C; one
+    that exits is started again (after a pause that grows while it keeps exiting) and
+    the others keep serving."""
     from lianxin.bus import declare_topology
     _require_free_ports(config)
     _require_broker(config)
     declare_topology(config["AMQP_URI"])
+    samples = _sample_users(config) if sample_users else None
     stopping = []
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda number, frame: stopping.append(number))
-    procs = {name: _start(name) for name in configuration.SERVICES}
-    restarts = {name: Restarts() for name in configuration.SERVICES}
+    procs = {name: _start(name) for name in configuration.PROCESSES}
+    restarts = {name: Restarts() for name in configuration.PROCESSES}
     try:
         unhealthy = wait_healthy(config, procs, timeout, stopping)
         if unhealthy and not stopping:
             raise click.ClickException(f"not healthy after {timeout}s: {', '.join(unhealthy)}")
-        for name in configuration.SERVICES:
+        for name in configuration.PROCESSES:
             click.echo(f"{name:<12} {configuration.base_url(config, name, config['HOST'])}")
+        if samples is not None:
+            from rich.console import Console
+            Console().print(samples)
+        click.echo(f"The web console: {configuration.base_url(config, 'console')}/ "
+                   "(voters: /track)")
         click.echo("Lianxin is running; Ctrl-C stops it.")
         while not stopping:
             for name, proc in procs.items():
@@ -177,6 +202,12 @@ class Restarts:
         self.last, self.exited_at = time.monotonic(), None
 
 
+def _sample_users(config):
+    """The web console's sample users, made where missing, as a table to show."""
+    from lianxin.tools import users
+    return users.sample_table(users.add_samples(config))
+
+
 def _start(name):
     return subprocess.Popen([sys.executable, "-m", "lianxin", "serve", name],
                             start_new_session=True)
@@ -185,7 +216,7 @@ def _start(name):
 def _require_free_ports(config):
     """Refuse to start a second set of services on ports already taken."""
     import socket
-    for name in configuration.SERVICES:
+    for name in configuration.PROCESSES:
         port = int(config["PORTS"][name])
         with socket.socket() as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -248,8 +279,9 @@ def _safe_uri(uri):
 
 
 def _add_tools():
-    from lianxin.tools import bench, deadletters, demo, gridroster, report
+    from lianxin.tools import bench, deadletters, demo, gridroster, report, users
     main.add_command(demo.demo)
+    main.add_command(users.users)
     main.add_command(gridroster.grid)
     main.add_command(report.report)
     main.add_command(bench.bench)

@@ -8,7 +8,11 @@ from typing import Any
 import yaml
 from nameko.cli.main import setup_yaml_parser
 
+# the four event services; the web console is a fifth process, a client of their HTTP
+# APIs with no events, run and migrated beside them (PROCESSES)
 SERVICES = ("intake", "routing", "departments", "notify")
+CONSOLE = "console"
+PROCESSES = (*SERVICES, CONSOLE)
 DEFAULT_PATH = "config.yml"
 
 

@@ -13,6 +13,7 @@ echo "== lint and types"
 
 "$PY" -m lianxin check || {
   echo "make test needs RabbitMQ: start it with 'rabbitmq-server -detached'" >&2; exit 1; }
+bash scripts/browser.sh          # Chromium and a Chinese font for the console's browser tests
 
 echo "== tests on SQLite"
 "$PY" -m pytest -p no:cacheprovider "$@"

@@ -31,6 +31,16 @@ class System:
             self.env[f"{ENV_NAMES[name]}_DATABASE_URL"] = self.databases[name]
             self.urls[name] = f"http://127.0.0.1:{port}"
 
+    def with_console(self):
+        """Give the web console a port and database of its own; ``start("console")``
+        then runs it beside the services (``start()`` alone runs the four)."""
+        port = free_port()
+        self.databases["console"] = fresh("console", self.workdir)
+        self.env["CONSOLE_PORT"] = str(port)
+        self.env["CONSOLE_DATABASE_URL"] = self.databases["console"]
+        self.urls["console"] = f"http://127.0.0.1:{port}"
+        return self
+
     def start(self, *names, wait=True):
         for name in names or SERVICES:
             self._spawn(name, name, self.env)

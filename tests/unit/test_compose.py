@@ -35,8 +35,8 @@ def load_config(monkeypatch, env):
 
 
 def test_compose_has_the_broker_the_database_the_setup_step_and_every_service():
-    assert {"rabbitmq", "postgres", "setup", *configuration.SERVICES} <= set(SERVICES)
-    assert sorted(LIANXIN) == sorted(["setup", *configuration.SERVICES])
+    assert {"rabbitmq", "postgres", "setup", *configuration.PROCESSES} <= set(SERVICES)
+    assert sorted(LIANXIN) == sorted(["setup", *configuration.PROCESSES])
 
 
 @pytest.mark.parametrize("name", LIANXIN)
@@ -49,7 +49,7 @@ def test_every_service_command_is_a_real_cli_command(name, monkeypatch):
     if name == "setup":
         assert args[1:] == ["setup"]
     else:
-        assert args[1:] == ["serve", name] and name in configuration.SERVICES
+        assert args[1:] == ["serve", name] and name in configuration.PROCESSES
 
 
 @pytest.mark.parametrize("name", LIANXIN)
@@ -69,7 +69,7 @@ def test_each_service_database_variable_is_the_one_config_yml_uses_for_it(name, 
     assert all(url.startswith("sqlite") for url in others)
 
 
-@pytest.mark.parametrize("name", configuration.SERVICES)
+@pytest.mark.parametrize("name", configuration.PROCESSES)
 def test_published_port_and_healthcheck_use_the_config_yml_default_port(name, monkeypatch):
     port = int(load_config(monkeypatch, {})["PORTS"][name])
     assert SERVICES[name]["ports"] == [f"{port}:{port}"]
@@ -90,7 +90,7 @@ def test_postgres_init_creates_one_database_per_service():
     assert any(volume.startswith(mount) for volume in SERVICES["postgres"]["volumes"])
     sql = (ROOT / "deploy" / "postgres-init.sql").read_text(encoding="utf-8")
     created = re.findall(r"CREATE DATABASE (\w+)", sql, re.IGNORECASE)
-    assert sorted(created) == sorted(configuration.SERVICES)
+    assert sorted(created) == sorted(configuration.PROCESSES)
 
 
 def test_dockerfile_copies_every_path_the_services_read(monkeypatch):
@@ -105,7 +105,7 @@ def test_dockerfile_copies_every_path_the_services_read(monkeypatch):
     assert needed <= copied
 
 
-@pytest.mark.parametrize("name", ["rabbitmq", "postgres", *configuration.SERVICES])
+@pytest.mark.parametrize("name", ["rabbitmq", "postgres", *configuration.PROCESSES])
 def test_every_long_running_service_is_restarted_unless_stopped(name):
     assert SERVICES[name]["restart"] == "unless-stopped"
 
@@ -113,5 +113,20 @@ def test_every_long_running_service_is_restarted_unless_stopped(name):
 def test_the_setup_step_migrates_every_service_database_before_the_services_start(monkeypatch):
     config = load_config(monkeypatch, environment("setup"))
     assert all(config["DATABASES"][name] == f"postgresql://lianxin:lianxin@postgres:5432/{name}"
-               for name in configuration.SERVICES)
+               for name in configuration.PROCESSES)
     assert SERVICES["setup"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def test_the_console_has_its_own_database_and_reaches_each_service_by_its_compose_name(
+        monkeypatch):
+    env = environment("console")
+    config = load_config(monkeypatch, env)
+    assert config["DATABASES"]["console"] == "postgresql://lianxin:lianxin@postgres:5432/console"
+    assert config["HOST"] == "0.0.0.0" and config["ENVIRONMENT"] == "production"
+    for name in configuration.SERVICES:
+        port = config["PORTS"][name]
+        assert config["CONSOLE"]["urls"][name] == f"http://{name}:{port}"
+        assert SERVICES[name]["ports"] == [f"{port}:{port}"]
+    depends = {dep: spec["condition"] for dep, spec in SERVICES["console"]["depends_on"].items()}
+    assert depends == {"postgres": "service_healthy",
+                       "setup": "service_completed_successfully"}
