@@ -3,6 +3,7 @@ whole life across the roles (a station takes an issue and escalates it, the town
 it up, the district meets, the department accepts and completes it, the voter rates it
 on a 375 px phone), and the refusals (a failed login, a POST without its CSRF token,
 another department's page). Every page opened is saved under var/screenshots/."""
+import asyncio
 import os
 import re
 import shutil
@@ -41,13 +42,15 @@ def lianxin(amqp_uri, tmp_path_factory):
 @pytest.fixture(scope="module")
 def chromium():
     """Debian's Chromium (never a downloaded one). Playwright's driver is not stopped: its
-    stop waits forever under the tests' eventlet hub; it ends with the test process."""
+    stop waits forever under the tests' eventlet hub; it ends with the test process. Its
+    event loop is unmarked as running, so that later tests may run their own."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     playwright = sync_api.sync_playwright().start()
     browser = playwright.chromium.launch(executable_path=CHROMIUM,
                                          args=["--no-sandbox", "--disable-gpu"])
     yield browser
     browser.close()
+    asyncio.events._set_running_loop(None)
 
 
 class Person:
