@@ -156,6 +156,19 @@ def _extensions(session, assignment_id, status=None):
     return session.execute(query.order_by(ExtensionRow.id)).scalars().all()
 
 
+def extensions(session, status=None):
+    """Extension requests with the assignment each is for, oldest first (``status``
+    ``requested``: what the district office has still to decide)."""
+    query = select(ExtensionRow, AssignmentRow).join(
+        AssignmentRow, AssignmentRow.id == ExtensionRow.assignment_id)
+    if status:
+        query = query.where(ExtensionRow.status == status)
+    rows = session.execute(query.order_by(ExtensionRow.requested_at, ExtensionRow.id)).all()
+    return [{**{c.name: getattr(ext, c.name) for c in ext.__table__.columns},
+             "department": a.department, "tracking_no": a.tracking_no, "title": a.title,
+             "issue_id": a.issue_id, "due_at": a.due_at} for ext, a in rows]
+
+
 def _timed(timer, supervisor, days=None):
     """The fields of an ``AssignmentTimed`` event about ``timer``."""
     return {"limit": timer.kind, "due_at": timer.due_at.astimezone(timezone.utc).isoformat(),
@@ -186,8 +199,13 @@ def load(session, assignment_id, department, lock=False):
     return row
 
 
-def assignments(session, department, status=None, issue_id=None):
-    query = select(AssignmentRow).where(AssignmentRow.department == department)
+def assignments(session, department, status=None, issue_id=None, lead=None):
+    """Assignments oldest first: one department's, or (``department`` None) every one's."""
+    query = select(AssignmentRow)
+    if department:
+        query = query.where(AssignmentRow.department == department)
+    if lead is not None:
+        query = query.where(AssignmentRow.lead == lead)
     if status:
         query = query.where(AssignmentRow.status == status)
     if issue_id:

@@ -5,6 +5,7 @@ from lianxin import timers
 
 TEXT = validate.Length(min=1, max=2000)
 ASSIGNMENT_STATUSES = ("assigned", "accepted", "completed", "returned", "closed", "cancelled")
+EXTENSION_STATUSES = ("requested", "granted", "refused", "lapsed")
 
 
 class DepartmentOut(Schema):
@@ -59,6 +60,17 @@ class ExtensionStepOut(ExtensionOut):
         "description": "the deadline to complete after this step"})
 
 
+class ExtensionsQuery(Schema):
+    status = fields.String(validate=validate.OneOf(EXTENSION_STATUSES))
+
+
+class ExtensionListedOut(ExtensionStepOut):
+    department = fields.String()
+    tracking_no = fields.String()
+    title = fields.String()
+    issue_id = fields.String()
+
+
 class HearingEntryIn(Schema):
     department = fields.String(required=True, validate=validate.Length(min=1, max=32))
     attendee = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
@@ -98,6 +110,9 @@ class AssignmentDetailOut(AssignmentOut):
 class AssignmentsQuery(Schema):
     status = fields.String(validate=validate.OneOf(ASSIGNMENT_STATUSES))
     issue_id = fields.UUID()
+    lead = fields.Boolean(metadata={"description": "only lead (true) or cooperating (false)"})
+    department = fields.String(validate=validate.Length(min=1, max=32), metadata={
+        "description": "one department's (the district office; a department sees its own)"})
 
 
 class ReturnIn(Schema):

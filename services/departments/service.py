@@ -78,11 +78,13 @@ class DepartmentsService(BaseService):
         return self.catalog.listing()
 
     @route("GET", "/assignments", query=schemas.AssignmentsQuery,
-           response=schemas.AssignmentOut(many=True), auth=DEPARTMENT,
-           summary="The caller's department's assignments")
+           response=schemas.AssignmentOut(many=True), auth=SUPERVISED,
+           summary="The caller's department's assignments (the district office: any "
+                   "department's, or every one's)")
     def assignments(self, request, caller, query):
+        department = query.pop("department", None)
         with self.db.reading() as session:
-            return app.assignments(session, caller.id, **query)
+            return app.assignments(session, _own(caller) or department, **query)
 
     @route("GET", "/assignments/<assignment_id>", response=schemas.AssignmentDetailOut,
            auth=SUPERVISED, summary="One assignment, its history and its extensions "
@@ -119,6 +121,14 @@ class DepartmentsService(BaseService):
         with self.db.transaction() as unit:
             return app.ask_extension(unit, assignment_id, caller.id, body["days"],
                                      body["reason"], data=self.data)
+
+    @route("GET", "/extensions", query=schemas.ExtensionsQuery,
+           response=schemas.ExtensionListedOut(many=True), auth=DISTRICT,
+           summary="Every department's extension requests, oldest first (status=requested: "
+                   "those still to decide)")
+    def extensions(self, request, caller, query):
+        with self.db.reading() as session:
+            return app.extensions(session, query.get("status"))
 
     @route("POST", "/assignments/<assignment_id>/extension/grant", body=schemas.DecisionIn,
            response=schemas.ExtensionStepOut, auth=DISTRICT,

@@ -152,6 +152,26 @@ def test_a_department_lists_its_assignments_oldest_first_by_status_or_issue(db, 
     assert listed(db, "mzj") == []
 
 
+def test_the_district_office_lists_every_departments_or_only_the_leads(db, lead):
+    assert {(r.department, r.lead) for r in listed(db, None)} == {("jtj", True), ("czj", False)}
+    assert [r.id for r in listed(db, None, lead=True)] == [lead]
+
+
+def test_the_district_office_lists_the_extensions_still_to_decide_with_their_assignment(
+        db, handling):
+    ask(db, handling, days=5, reason="需协调资金")
+    with db.session() as session:
+        [waiting] = app.extensions(session, "requested")
+        assert app.extensions(session, "granted") == []
+    assert (waiting["assignment_id"], waiting["department"], waiting["tracking_no"],
+            waiting["days"], waiting["reason"]) == (handling, "jtj", "HB202611000001", 5,
+                                                     "需协调资金")
+    decide(db, handling, True, "同意")
+    with db.session() as session:
+        assert app.extensions(session, "requested") == []
+        assert [e["status"] for e in app.extensions(session)] == ["granted"]
+
+
 def test_the_migrations_build_exactly_the_departments_tables(tmp_path):
     assert migration_diff(Base, "departments", tmp_path) == []
 
