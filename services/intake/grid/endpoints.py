@@ -51,6 +51,15 @@ class GridEndpoints:
     def grid_roster_delta(self, request, body, signature):
         return self.take_roster(body, signature, full=False)
 
+    @route("GET", "/grid/roster", query=schemas.RosterQuery, response=schemas.RosterListingOut,
+           auth=("district",),
+           summary="The roster as intake holds it: grids, their leaders' names and head "
+                   "counts (no phones), a page at a time")
+    def grid_roster_listing(self, request, caller, query):
+        with self.db.reading() as session:
+            return roster.listing(session, query.get("village_code"), query["page"],
+                                  query["limit"])
+
     def take_roster(self, body, signature, full):
         ladder = self.data.ladder
         with self.db.transaction() as unit:

@@ -4,7 +4,8 @@ as a full roster or a delta. Each row is checked on its own: a bad one is reject
 its row number and reason and the rest are applied. A representative is matched to
 Lianxin's record by id, else by phone; when the two name different records that is
 reported, never guessed. Nothing is deleted: a grid or person left out of a full roster
-is marked removed, so that issues that named an old grid keep it."""
+is marked removed, so that issues that named an old grid keep it. Roster out: the
+grids with their leaders' names and head counts, for the district office (no phones)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.intake.grid.models import GridPersonRow, GridRow
 from services.intake.schemas import CODE, VoterIn
@@ -186,3 +187,45 @@ def active_grids(session) -> dict[str, str]:
     """The roster's grids in force: grid id -> village code."""
     return dict(session.execute(select(GridRow.id, GridRow.village_code)
                                 .where(GridRow.removed_at.is_(None))).all())
+
+
+def listing(session, village_code: str | None, page: int, limit: int) -> dict[str, Any]:
+    """One page of the grids (of one village, or all), those in force first, each with its
+    leader's name and how many members it has, and a summary of them; no phones."""
+    chosen = select(GridRow.id)
+    if village_code:
+        chosen = chosen.where(GridRow.village_code == village_code)
+    grids = select(GridRow).where(GridRow.id.in_(chosen))
+    total = session.execute(select(func.count()).select_from(grids.subquery())).scalar()
+    rows = session.execute(grids.order_by(GridRow.removed_at.is_not(None), GridRow.village_code,
+                                          GridRow.id)
+                           .offset((page - 1) * limit).limit(limit)).scalars().all()
+    in_force = select(GridPersonRow).where(GridPersonRow.removed_at.is_(None),
+                                           GridPersonRow.grid_id.in_([r.id for r in rows]))
+    leaders = {p.grid_id: p.name for p in session.execute(
+        in_force.where(GridPersonRow.role == "leader")).scalars()}
+    members = dict(session.execute(select(GridPersonRow.grid_id, func.count()).where(
+        GridPersonRow.removed_at.is_(None), GridPersonRow.role == "member",
+        GridPersonRow.grid_id.in_([r.id for r in rows])).group_by(GridPersonRow.grid_id)).all())
+    return {"summary": _summary(session, chosen), "total": total, "page": page, "limit": limit,
+            "grids": [{"id": r.id, "name": r.name, "village_code": r.village_code,
+                       "households": r.households, "leader": leaders.get(r.id),
+                       "members": members.get(r.id, 0), "removed": r.removed_at is not None}
+                      for r in rows]}
+
+
+def _summary(session, chosen) -> dict[str, Any]:
+    """How many grids (in force, removed) and people in force there are among ``chosen``,
+    and when the roster as a whole last changed."""
+    grids = dict(session.execute(select(GridRow.removed_at.is_(None), func.count())
+                                 .where(GridRow.id.in_(chosen))
+                                 .group_by(GridRow.removed_at.is_(None))).all())
+    people = session.execute(select(func.count()).select_from(GridPersonRow).where(
+        GridPersonRow.removed_at.is_(None), GridPersonRow.grid_id.in_(
+            chosen.where(GridRow.removed_at.is_(None))))).scalar()
+    moments = [session.execute(select(func.max(column))).scalar() for column in (
+        GridRow.updated_at, GridRow.removed_at, GridPersonRow.updated_at,
+        GridPersonRow.removed_at)]
+    known = [m for m in moments if m is not None]
+    return {"grids": grids.get(True, 0), "removed_grids": grids.get(False, 0),
+            "people": people, "last_changed_at": max(known) if known else None}

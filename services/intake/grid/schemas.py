@@ -101,3 +101,36 @@ class RosterReportOut(Schema):
     rejected = fields.List(fields.Dict(), metadata={"description": "{kind, row, id, reason}"})
     conflicts = fields.List(fields.Dict(), metadata={"description": "{row, id, reason}"})
     representatives_matched = fields.Integer()
+
+
+class RosterQuery(Schema):
+    village_code = fields.String(validate=CODE)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+
+
+class RosterGridOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    village_code = fields.String()
+    households = fields.Integer(allow_none=True)
+    leader = fields.String(allow_none=True, metadata={"description": "the leader's name"})
+    members = fields.Integer(metadata={"description": "people on it in force, leader aside"})
+    removed = fields.Boolean()
+
+
+class RosterSummaryOut(Schema):
+    grids = fields.Integer(metadata={"description": "grids in force"})
+    removed_grids = fields.Integer()
+    people = fields.Integer(metadata={"description": "people in force"})
+    last_changed_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "when the roster last added, changed or removed a row"})
+
+
+class RosterListingOut(Schema):
+    """Intake's copy of the roster, for the district office: names, never phones."""
+    summary = fields.Nested(RosterSummaryOut)
+    total = fields.Integer(metadata={"description": "grids listed, over every page"})
+    page = fields.Integer()
+    limit = fields.Integer()
+    grids = fields.List(fields.Nested(RosterGridOut))
