@@ -170,3 +170,15 @@ def read(config: Mapping[str, Any]) -> tuple[Ladder, RuleSet]:
     departments = [d["code"] for d in data.get("departments", [])]
     return ladder, rulesfile.read(config["RULES_FILE"], categories=list(ladder.categories),
                                   departments=departments)
+
+
+def report_names(data):
+    """The names a report shows for the codes of the directory ``data``: stations (the
+    liaison-station suffix left off), villages, categories, departments, representatives."""
+    ladder = from_directory(data)
+    return {"stations": {s.id: s.name.removesuffix("人大代表中心联络站").removesuffix(
+                             "人大代表联络站") for s in ladder.stations.values()},
+            "villages": {s.place_code: s.place_name for s in ladder.stations.values()},
+            "categories": dict(ladder.categories),
+            "departments": {d["code"]: d["name"] for d in data.get("departments", [])},
+            "representatives": {r.id: r.name for r in ladder.representatives.values()}}

@@ -34,14 +34,7 @@ def fetch_parts(api, key, month, progress=None):
 
 def names_of(config):
     """Chinese names of the stations, villages, categories and departments."""
-    data = read_yaml(config["DIRECTORY_FILE"])
-    ladder = directory.from_directory(data)
-    return {"stations": {s.id: s.name.removesuffix("人大代表中心联络站").removesuffix(
-                             "人大代表联络站") for s in ladder.stations.values()},
-            "villages": {s.place_code: s.place_name for s in ladder.stations.values()},
-            "categories": dict(ladder.categories),
-            "departments": {d["code"]: d["name"] for d in data.get("departments", [])},
-            "representatives": {r.id: r.name for r in ladder.representatives.values()}}
+    return directory.report_names(read_yaml(config["DIRECTORY_FILE"]))
 
 
 def write_csv(folder, stem, tables):

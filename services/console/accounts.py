@@ -37,12 +37,14 @@ class Policy:
     session_lifetime: timedelta = timedelta(minutes=120)
     lockout_failures: int = 5
     lockout_window: timedelta = timedelta(minutes=15)
+    track_failures: int = 10       # a voter's lookups that found nothing, from one address
 
     @classmethod
     def from_config(cls, console: dict) -> Policy:
         return cls(timedelta(minutes=float(console["session_minutes"])),
                    int(console["lockout_failures"]),
-                   timedelta(minutes=float(console["lockout_minutes"])))
+                   timedelta(minutes=float(console["lockout_minutes"])),
+                   int(console["track_failures"]))
 
 
 class AccountError(ValueError):
@@ -189,6 +191,28 @@ def _recent_failures(session: Session, username: str, now: datetime,
     if since is not None:
         query = query.where(LoginAttempt.at > since)
     return list(session.execute(query).scalars())
+
+
+# the voter's lookups ------------------------------------------------------------------
+TRACK = "(track)"        # the ``username`` of the login_attempts rows of voters' lookups
+
+
+def track_locked(session: Session, now: datetime, address: str | None,
+                 policy: Policy) -> datetime | None:
+    """Until when an address that looked up too many receipts that were not found must
+    wait (``track_failures`` within ``lockout_window``), or None: receipts cannot be
+    guessed from one address."""
+    failures = session.execute(select(LoginAttempt.at).where(
+        LoginAttempt.username == TRACK, LoginAttempt.address == (address or "")[:64],
+        LoginAttempt.succeeded.is_(False),
+        LoginAttempt.at > now - 2 * policy.lockout_window)).scalars()
+    return domain.locked_until(list(failures), now, policy.track_failures,
+                               policy.lockout_window)
+
+
+def note_lookup(session: Session, now: datetime, address: str | None, found: bool) -> None:
+    session.add(LoginAttempt(username=TRACK, at=now, succeeded=found,
+                             address=(address or "")[:64]))
 
 
 # sessions ----------------------------------------------------------------------------

@@ -218,3 +218,39 @@ def _moment(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(str(value))
+
+
+@dataclass(frozen=True)
+class MeetingSheet:
+    """What a meeting can decide: the agenda's items still waiting at the district, the
+    issues waiting there that are not on it, and the agenda's items decided already."""
+    on_agenda: list[Mapping[str, Any]]
+    off_agenda: list[Mapping[str, Any]]
+    decided: list[Mapping[str, Any]]
+
+    @property
+    def ids(self) -> list[str]:
+        return [str(i["id"]) for i in (*self.on_agenda, *self.off_agenda)]
+
+
+def meeting_sheet(agenda: Mapping[str, Any] | None,
+                  waiting: Iterable[Mapping[str, Any]]) -> MeetingSheet:
+    waiting_ids = {str(i["id"]): i for i in waiting}
+    items = [item for group in (agenda or {}).get("groups", []) for item in group["items"]]
+    listed = {str(item["id"]) for item in items}
+    return MeetingSheet([i for i in items if str(i["id"]) in waiting_ids],
+                        [i for key, i in waiting_ids.items() if key not in listed],
+                        [i for i in items if str(i["id"]) not in waiting_ids])
+
+
+def by_department(assignments: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Assignments grouped by department, in the order they came."""
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for row in assignments:
+        grouped.setdefault(row["department"], []).append(row)
+    return grouped
+
+
+def fundable(steps: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether an issue may draw on the emergency pool: it was escalated for want of funds."""
+    return any(s.get("reason") == "needs_funding" for s in steps)

@@ -65,10 +65,13 @@ MESSAGES = (
     (r"phone number", N_("Enter a phone number, e.g. 13900000001.")),
     (r"resident ID number", N_("Enter an 18-character resident ID number.")),
     (r"^Not a valid integer", N_("Enter a whole number.")),
+    (r"^Not a valid number|^Special numeric", N_("Enter an amount, e.g. 1200.50.")),
+    (r"^Not a valid date", N_("Enter a date, e.g. 2026-11-28.")),
     (r"^Must be one of|^must be one of|^Not a valid choice", N_("Choose one of the options.")),
     (r"^Length must be|^Shorter than|^Longer than", N_("Too long or too short.")),
     (r"^unknown |not found", N_("Not a known choice.")),
-    (r"greater than|less than|past extensions|at most|^Must be (greater|less)",
+    (r"greater than|less than|past extensions|at most|^Must be (greater|less)|"
+     r"left of it",
      N_("The number is out of range.")),
     (r"NUL|surrogate", N_("Contains characters that cannot be stored.")),
 )
@@ -121,6 +124,12 @@ FORMS: dict[str, Form] = {
                       lambda v: {**_text(v, "reason"),
                                  **({"days": _whole(v["days"])} if v.get("days", "").strip()
                                     else {})}),
+    # the district office decides extensions (departments) and keeps the pool (routing)
+    "grant": Form(("note",), lambda v: _text(v, "note")),
+    "refuse": Form(("note",), lambda v: _text(v, "note")),
+    "allocate": Form(("amount", "source_department", "allocated_on", "note"),
+                     lambda v: _text(v, "amount", "source_department", "allocated_on", "note")),
+    "spent": Form(("amount",), lambda v: _text(v, "amount")),
     # the voter's own rating, with the receipt's access code (intake)
     "voter_feedback": Form(("rating", "comment"), lambda v: _text(v, "rating", "comment")),
 }

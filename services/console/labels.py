@@ -97,6 +97,11 @@ LABELS: dict[str, dict[str, str]] = {
         "extension_granted": N_("Extension granted"),
         "extension_refused": N_("Extension refused"),
     },
+    "meeting": {
+        "refer": N_("Refer to a department"),
+        "city": N_("Forward to the city"),
+        "reply": N_("Reply to the voter"),
+    },
     "role": {
         "station": N_("Liaison station"),
         "department": N_("Department"),
@@ -114,6 +119,18 @@ LABELS: dict[str, dict[str, str]] = {
         "return": N_("The assignment is returned to the district office."),
         "extension": N_("The extension is asked for."),
         "refused": N_("The action is not allowed in the current status; nothing was changed."),
+        "freeze": N_("The month's ledger is frozen."),
+        "meeting": N_("The meeting's decisions are recorded."),
+        "hearing": N_("The hearing is recorded."),
+        "grant": N_("The extension is granted."),
+        "refuse": N_("The extension is refused."),
+        "allocate": N_("The funds are allocated."),
+        "spent": N_("The spending is recorded."),
+        "visit": N_("The visit is recorded."),
+        "roster": N_("The reception roster is saved."),
+        "review": N_("The review is recorded."),
+        "replay": N_("The messages are sent again."),
+        "discard": N_("The messages are discarded."),
     },
 }
 

@@ -15,6 +15,7 @@ class Places:
     ladder: directory.Ladder
     departments: dict[str, str]            # code -> name
     villages: dict[str, str]               # code -> name
+    report_names: dict[str, dict[str, str]]   # what the month's circular calls each code
 
     @classmethod
     def read(cls, path: str) -> Places:
@@ -22,7 +23,8 @@ class Places:
         villages = {str(v["code"]): v["name"] for town in data["towns"]
                     for v in town.get("villages", [])}
         return cls(directory.from_directory(data),
-                   {d["code"]: d["name"] for d in data.get("departments", [])}, villages)
+                   {d["code"]: d["name"] for d in data.get("departments", [])}, villages,
+                   directory.report_names(data))
 
     def station(self, station_id: str | None) -> str:
         found = self.ladder.stations.get(station_id or "")

@@ -28,7 +28,16 @@ def settings(config: dict[str, Any]) -> Settings:
                     translations=i18n.translations(language),
                     clock=i18n.Clock(config["TIMEZONE"], language),
                     places=Places.read(config["DIRECTORY_FILE"]),
-                    now=clock.now, language=language)
+                    now=clock.now, language=language,
+                    secure_cookies=_true(console.get("secure_cookies")))
+
+
+def _true(value: Any) -> bool:
+    """A yes-or-no setting as the environment gives it: true/false, yes/no, 1/0."""
+    text = str(value or "false").strip().lower()
+    if text not in ("true", "yes", "1", "false", "no", "0"):
+        raise ValueError(f"CONSOLE_SECURE_COOKIES {value!r} is not true or false")
+    return text in ("true", "yes", "1")
 
 
 def serve(config: dict[str, Any], made: Settings) -> None:

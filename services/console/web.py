@@ -78,6 +78,7 @@ class Settings:
     places: Places
     now: Callable[[], datetime]
     language: str = "zh_CN"
+    secure_cookies: bool = False       # cookies sent over HTTPS only (behind a TLS proxy)
 
 
 class Console:
@@ -181,6 +182,11 @@ class Context:
     def now(self) -> datetime:
         return self.settings.now()
 
+    @property
+    def today(self) -> str:
+        """Today in the console's time zone, as ``2026-11-28``."""
+        return f"{self.settings.clock.local(self.now).date()}"
+
     def gettext(self, message: str) -> str:
         return str(self.settings.translations.gettext(message))
 
@@ -262,7 +268,8 @@ class Context:
                 response.delete_cookie(name, path="/", httponly=True, samesite="Lax")
             else:
                 response.set_cookie(name, self.settings.signer.sign(token), max_age=max_age,
-                                    path="/", httponly=True, samesite="Lax")
+                                    path="/", httponly=True, samesite="Lax",
+                                    secure=self.settings.secure_cookies)
         response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -284,10 +291,12 @@ class Context:
         return self.settings.api.as_user(None)
 
     def submit(self, form_name: str, service: str, path: str, target: str,
-               extra: Mapping[str, Any] | None = None, as_voter: bool = False) -> Sent:
-        """Send a form to its service on the user's behalf (or the voter's), audited;
-        the refusal, if any, mapped to the form's inputs."""
-        form = forms.FORMS[form_name]
+               extra: Mapping[str, Any] | None = None, as_voter: bool = False,
+               form: forms.Form | None = None) -> Sent:
+        """Send a form (``forms.FORMS[form_name]``, or a page's own ``form``) to its
+        service on the user's behalf (or the voter's), audited; the refusal, if any,
+        mapped to the form's inputs."""
+        form = form or forms.FORMS[form_name]
         values = form.values(self.request.form)
         body = {**form.payload(values), **(extra or {})}
         caller = self.nobody if as_voter else self.api

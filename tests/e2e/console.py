@@ -1,10 +1,12 @@
 """A person at the web console, as far as HTTP goes: a session of cookies, the CSRF
 token and form id of the page last opened, and the pages' text."""
 import re
+from contextlib import contextmanager
 
 import requests
 
 from tests.support.broker import wait_until
+from tests.support.processes import System
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 FORM_ID = re.compile(r'name="form_id" value="([^"]+)"')
@@ -45,3 +47,20 @@ class Person:
             self.csrf = found.group(1)
         self.form_id = form_id.group(1) if form_id else None
         return response
+
+
+@contextmanager
+def console_system(amqp_uri, folder):
+    """The four services and the console beside them, with the sample users; their logs
+    hold no traceback when it ends."""
+    system = System(amqp_uri, folder, env={"ENVIRONMENT": "test"}).with_console()
+    try:
+        system.start()
+        made = system.cli("users", "sample")
+        assert made.returncode == 0, made.stderr
+        system.start("console")
+        yield system
+    finally:
+        system.stop()
+    for name in system.procs:
+        assert "Traceback" not in system.log(name), system.log(name)[-4000:]

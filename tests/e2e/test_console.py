@@ -3,17 +3,18 @@ users would: a station takes an issue and escalates it, the district meets (over
 API), a department accepts and completes, the voter follows it and rates it; and the
 refusals: a failed login and the lockout, a POST without its CSRF token, another
 department's assignment."""
+import io
 import re
 import subprocess
 import sys
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.e2e.client import Lianxin
-from tests.e2e.console import Person
+from tests.e2e.console import Person, console_system
 from tests.support.broker import free_port, wait_until
 from tests.support.databases import query
-from tests.support.processes import System
 
 pytestmark = pytest.mark.e2e
 VILLAGE = "610902101002"                  # 白庙村, whose station the sample user baimiao is
@@ -21,18 +22,8 @@ VILLAGE = "610902101002"                  # 白庙村, whose station the sample 
 
 @pytest.fixture(scope="module")
 def lianxin(amqp_uri, tmp_path_factory):
-    system = System(amqp_uri, tmp_path_factory.mktemp("console"),
-                    env={"ENVIRONMENT": "test"}).with_console()
-    try:
-        system.start()
-        made = system.cli("users", "sample")
-        assert made.returncode == 0, made.stderr
-        system.start("console")
+    with console_system(amqp_uri, tmp_path_factory.mktemp("console")) as system:
         yield system
-    finally:
-        system.stop()
-    for name in system.procs:
-        assert "Traceback" not in system.log(name), system.log(name)[-4000:]
 
 
 @pytest.fixture
@@ -83,8 +74,16 @@ def test_a_whole_life_across_the_roles(lianxin, person, api):
     district.shows("/district/ledger", tracking_no)
     wait_until(lambda: api.route(issue_id)["issue"]["tier"] == "district", timeout=15,
                message="the issue at the district")
-    meeting = api.meeting({"issue_id": issue_id, "action": "refer"})
-    assert meeting.status_code == 201, meeting.text
+    district.shows("/district/agenda", tracking_no)
+    held = district.post("/district/agenda", {"held_on": "2026-11-30",
+                                              f"action-{issue_id}": "refer",
+                                              f"department-{issue_id}": "jtj"})
+    assert held.url.endswith("/district/hearing?done=meeting"), held.text
+    district.shows("/district/hearing", tracking_no)
+    signed = district.post("/district/hearing", {"held_on": "2026-11-30",
+                                                 "attendee-jtj": "张局长",
+                                                 "undertaking-jtj": "月底前修复"})
+    assert "面对面交办已记录" in signed.text, signed.text
 
     department = person()
     department.log_in("jtj")
@@ -92,7 +91,7 @@ def test_a_whole_life_across_the_roles(lianxin, person, api):
     assignment = re.search(r'href="(/department/assignments/[0-9a-f-]{36})"',
                            department.page).group(1)
     department.get(assignment)
-    assert "三组村道塌方，出行困难" in department.page
+    assert "三组村道塌方，出行困难" in department.page and "张局长" in department.page
     assert "已签收交办件" in department.post(f"{assignment}/accept", {}).text
     completed = department.post(f"{assignment}/complete", {"result": "已修复通行"})
     assert "交办件已办结" in completed.text
@@ -114,7 +113,21 @@ def test_a_whole_life_across_the_roles(lianxin, person, api):
         lianxin.databases["console"], "SELECT username, action, target, outcome FROM audit")}
     assert {("baimiao", "escalate", "ok"), ("guanmiao", "escalate", "ok"),
             ("jtj", "accept", "ok"), ("jtj", "complete", "ok"),
+            ("district", "meeting", "ok"), ("district", "hearing", "ok"),
             ("-", "voter_feedback", "ok"), ("baimiao", "take", "ok")} <= who
+
+
+def test_the_district_office_downloads_the_months_circular_as_a_workbook_and_a_picture(
+        person):
+    district = person()
+    district.log_in("district")
+    district.get("/district/reports?month=2026-11")
+    workbook = district.http.get(district.url + "/district/reports/circular-2026-11.xlsx")
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
+    sheets = load_workbook(io.BytesIO(workbook.content)).sheetnames
+    assert len(sheets) >= 5 and all(sheets), sheets
+    picture = district.http.get(district.url + "/district/reports/circular-2026-11.png")
+    assert picture.status_code == 200 and picture.content[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_a_form_refused_by_its_service_shows_the_error_beside_the_field(person, lianxin):

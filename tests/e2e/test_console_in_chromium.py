@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.client import Lianxin
+from tests.e2e.console import console_system
 from tests.support.broker import wait_until
-from tests.support.processes import System
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = os.environ.get("LIANXIN_CHROMIUM", "/usr/bin/chromium")
@@ -28,15 +28,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture(scope="module")
 def lianxin(amqp_uri, tmp_path_factory):
-    system = System(amqp_uri, tmp_path_factory.mktemp("chromium"),
-                    env={"ENVIRONMENT": "test"}).with_console()
-    try:
-        system.start()
-        assert system.cli("users", "sample").returncode == 0
-        system.start("console")
+    with console_system(amqp_uri, tmp_path_factory.mktemp("chromium")) as system:
         yield system
-    finally:
-        system.stop()
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +78,7 @@ class Person:
 
     def press(self, action, shot, **fields):
         """Fill the form posting to ``action`` and submit it."""
-        form = self.page.locator(f"form[action='{action}']")
+        form = self.page.locator(f"form[method='post'][action='{action}']")
         for name, value in fields.items():
             target = form.locator(f"[name='{name}']")
             if target.evaluate("e => e.tagName") == "SELECT":
@@ -127,7 +120,15 @@ def test_a_whole_life_across_the_roles_in_chromium(lianxin, chromium):
     issue_id = issue.rsplit("/", 1)[1]
     wait_until(lambda: api.route(issue_id)["issue"]["tier"] == "district", timeout=20,
                message="the issue at the district")
-    assert api.meeting({"issue_id": issue_id, "action": "refer"}).status_code == 201
+    district.until_shows("/district/agenda", tracking_no, "district-agenda")
+    page = district.press("/district/agenda", "district-meeting-held", **{
+        f"action-{issue_id}": "refer", f"department-{issue_id}": "jtj",
+        f"note-{issue_id}": "限期修复"})
+    assert "主任会议决定已记录" in page.content()
+    district.until_shows("/district/hearing", tracking_no, "district-hearing")
+    page = district.press("/district/hearing", "district-hearing-held",
+                          **{"attendee-jtj": "张局长", "undertaking-jtj": "月底前修复"})
+    assert "面对面交办已记录" in page.content()
 
     department = Person(chromium, url)
     department.log_in("jtj", shot="department-assignments")
@@ -181,3 +182,27 @@ def test_another_departments_page_is_refused_without_its_data(lianxin, chromium)
     page = department.open(f"/department/assignments/{theirs['id']}", "department-refused")
     assert "别的部门的交办件" not in page.content()
     assert page.evaluate("document.title") and "404" in page.content()
+
+
+EVERY_PAGE = {      # each role's pages, as its navigation offers them
+    "baimiao": ["/station", "/station/take", "/station/visits", "/station/receptions",
+                "/station/review"],
+    "guanmiao": ["/station/receptions"],
+    "jtj": ["/department", "/department?status=all"],
+    "district": ["/district", "/district/ledger", "/district/agenda", "/district/hearing",
+                 "/district/extensions", "/district/funds", "/district/reports",
+                 "/district/dead-letters", "/district/directory", "/district/grid"],
+    "director": ["/district", "/district/agenda", "/district/reports"],
+}
+
+
+@pytest.mark.parametrize("username", list(EVERY_PAGE))
+def test_every_page_of_a_role_opens_in_chromium_and_is_saved(lianxin, chromium, username):
+    person = Person(chromium, lianxin.urls["console"])
+    person.log_in(username)
+    for path in EVERY_PAGE[username]:
+        response = person.page.goto(person.url + path)
+        name = f"{username}{path.replace('/', '-').replace('?', '-').replace('=', '-')}"
+        person.shot(name)
+        assert response.status == 200, f"{path}: {response.status}"
+        assert person.page.locator("main h1").count() == 1, path

@@ -143,3 +143,18 @@ def make_console(tmp_path, services, clock, policy=None):
                         policy=policy or accounts.Policy(), translations=i18n.translations("zh_CN"),
                         clock=i18n.Clock("Asia/Shanghai", "zh_CN"), places=places, now=clock)
     return Console(settings)
+
+
+def text(response):
+    """A page's text."""
+    return response.get_data(as_text=True)
+
+
+def audit(console):
+    """The console's audit: (username, action, target, outcome), oldest first."""
+    from sqlalchemy import select
+
+    from services.console.models import AuditRow
+    with console.settings.store.transaction() as session:
+        return [(a.username, a.action, a.target, a.outcome)
+                for a in session.execute(select(AuditRow).order_by(AuditRow.id)).scalars()]

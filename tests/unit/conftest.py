@@ -17,6 +17,7 @@ from lianxin.config import read_yaml
 from lianxin.db import Unit, migrate
 from lianxin.workdays import WorkCalendar
 from services.routing.domain import Issue
+from tests.support.console import Browser, Clock, FakeServices, make_console
 
 
 @pytest.fixture(scope="session")
@@ -148,3 +149,24 @@ def placed(db, data, at, **changes):
     with db.unit(at) as unit:
         app.place_issue(unit, event, data=data)
     return str(event["issue_id"])
+
+
+# the web console in-process, the services stood in for (tests/support/console.py) --------
+@pytest.fixture
+def services():
+    return FakeServices()
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def console(tmp_path, services, clock):
+    return make_console(tmp_path, services, clock)
+
+
+@pytest.fixture
+def browser(console):
+    return Browser(console)

@@ -7,46 +7,14 @@ from datetime import timedelta
 
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
-from sqlalchemy import select
 
 from services.console import i18n
-from services.console.models import AuditRow
-from tests.support.console import Browser, Clock, FakeServices, make_console
+from tests.support.console import Browser, audit, text
 
 ISSUE = str(uuid.uuid4())
 OTHERS = str(uuid.uuid4())
 STATION = "st-610902101002"            # 白庙村, the sample user baimiao's
 AT = "2026-11-10T01:00:00+00:00"
-
-
-@pytest.fixture
-def services():
-    return FakeServices()
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def console(tmp_path, services, clock):
-    return make_console(tmp_path, services, clock)
-
-
-@pytest.fixture
-def browser(console):
-    return Browser(console)
-
-
-def text(response):
-    return response.get_data(as_text=True)
-
-
-def audit(console):
-    with console.settings.store.transaction() as session:
-        return [(a.username, a.action, a.target, a.outcome)
-                for a in session.execute(select(AuditRow).order_by(AuditRow.id)).scalars()]
 
 
 def an_issue(**changes):
@@ -364,6 +332,12 @@ def test_every_text_of_the_pages_has_a_chinese_translation():
     translations = i18n.translations("zh_CN")
     missing = sorted(m for m in found if translations.gettext(m) == m)
     assert not missing
+
+
+def test_the_catalog_translates_each_text_once():
+    ids = re.findall(r'^msgid "(.+)"$', i18n.catalog_path("zh_CN").read_text(encoding="utf-8"),
+                     flags=re.M)
+    assert sorted({m for m in ids if ids.count(m) > 1}) == []
 
 
 # the district office and a department ----------------------------------------------------

@@ -9,9 +9,10 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from services.console import forms
+from services.console import accounts, forms
+from services.console.api import Answer
 from services.console.i18n import N_
-from services.console.web import Context, page
+from services.console.web import Context, Refused, page
 
 RATED = frozenset({"handled", "closed"})     # statuses the rating form is shown in
 
@@ -27,24 +28,46 @@ def _status_page(ctx: Context, view: dict[str, Any], receipt: dict[str, str],
                       rateable=view["status"] in RATED, **values)
 
 
+def _lookup(ctx: Context, receipt: dict[str, str]) -> Answer:
+    """The issue of a receipt, as nobody; an address that looked up too many receipts
+    that were not found waits (429) without a call."""
+    address = ctx.request.remote_addr
+    with ctx.settings.store.transaction() as db:
+        locked = accounts.track_locked(db, ctx.now, address, ctx.settings.policy)
+    if locked is not None:
+        raise Refused(429, N_("Too many receipts that were not found were looked up from "
+                              "here. Wait a quarter of an hour and try again."))
+    answer = ctx.nobody.get("intake", "/issues", **receipt)
+    with ctx.settings.store.transaction() as db:
+        accounts.note_lookup(db, ctx.now, address, answer.ok)
+    return answer
+
+
+def _not_found(ctx: Context, receipt: dict[str, str]) -> Response:
+    errors = {forms.FORM_LEVEL: [N_("No issue has this tracking number and access code. "
+                                    "Check both on your receipt.")]}
+    return ctx.render("voter/track.html", status=404, errors=errors, failed_form="track",
+                      values={"tracking_no": receipt["tracking_no"]})
+
+
 @page("/track", methods=("GET", "POST"))
 def track(ctx: Context) -> Response:
     if ctx.request.method == "GET":
         return ctx.render("voter/track.html")
     receipt = _receipt(ctx)
-    answer = ctx.nobody.get("intake", "/issues", **receipt)
+    answer = _lookup(ctx, receipt)
     if not answer.ok:
-        errors = {forms.FORM_LEVEL: [N_("No issue has this tracking number and access code. "
-                                        "Check both on your receipt.")]}
-        return ctx.render("voter/track.html", status=404, errors=errors, failed_form="track",
-                          values={"tracking_no": receipt["tracking_no"]})
+        return _not_found(ctx, receipt)
     return _status_page(ctx, answer.data, receipt)
 
 
 @page("/track/feedback", methods=("POST",))
 def feedback(ctx: Context) -> Response:
     receipt = _receipt(ctx)
-    view = ctx.read(ctx.nobody.get("intake", "/issues", **receipt))
+    answer = _lookup(ctx, receipt)
+    if not answer.ok:
+        return _not_found(ctx, receipt)
+    view = answer.data
     sent = ctx.submit("voter_feedback", "intake", f"/issues/{view['id']}/feedback", view["id"],
                       extra={"access_code": receipt["access_code"]}, as_voter=True)
     if not sent.ok:
