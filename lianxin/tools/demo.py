@@ -44,7 +44,7 @@ from rich.table import Table
 
 from lianxin import clock
 from lianxin.config import read_yaml
-from lianxin.tools import demo_month, report
+from lianxin.tools import demo_console, demo_month, report
 from lianxin.tools.client import (
     WORKERS,
     DemoError,
@@ -90,6 +90,9 @@ from lianxin.tools.demo_data import (
 from lianxin.tools.demo_grid import GridFront
 
 REPORTS = Path("var/reports")
+
+
+MEETING_CHUNK = 200            # decisions per request: about 40 KB with their notes
 
 
 @dataclass
@@ -309,15 +312,16 @@ class Month:
         return [self.items[row["id"]] for row in rows]
 
     def meeting(self, decisions, agenda=None):
-        """Post one meeting (in chunks of 1000 decisions), against the ``agenda`` of a
-        frozen month if named; the applied decisions."""
+        """Post one meeting, against the ``agenda`` of a frozen month if named, in chunks
+        of ``MEETING_CHUNK`` decisions (a request's body is at most 64 KiB); the applied
+        decisions."""
         applied = []
         held_on = month_now(self.config).date().isoformat()
         named = {"agenda": agenda} if agenda else {}
-        for start in range(0, len(decisions), 1000):
+        for start in range(0, len(decisions), MEETING_CHUNK):
             out = self.api.post("routing", "/meetings",
                                 {"held_on": held_on, **named,
-                                 "decisions": decisions[start:start + 1000]},
+                                 "decisions": decisions[start:start + MEETING_CHUNK]},
                                 key=self.keys.district, expect=(201,))
             applied.extend(out["decisions"])
         return applied
@@ -601,6 +605,12 @@ def demo(config, issues, seed):
                                    report.names_of(config), progress)
     console.print(f"The month's circular (通报): {len(written)} files under "
                   f"{REPORTS.resolve()} (JSON, CSV, XLSX, PNG)")
+    with console.status("leaving open work for the web console's sample users"):
+        left = demo_console.leave_work(month)
+    console.print(f"The web console: http://127.0.0.1:{config['PORTS']['console']} "
+                  "(the sample users printed by make run); left open for its pages:")
+    for what, tracking_no in left.items():
+        console.print(f"  {tracking_no}  {what}")
 
 
 def _movable_clock(config, api, console):
