@@ -70,7 +70,14 @@ def test_a_department_sees_and_acts_on_its_own_assignments_only(departments, amq
     other = http.post(f"{url}/assignments/{created['assignment_id']}/accept", headers=auth("czj"))
     assert other.status_code == 404
     assert http.get(f"{url}/assignments").status_code == 401
-    assert http.get(f"{url}/assignments", headers=auth("district")).status_code == 403
+    ours = http.get(f"{url}/assignments", headers=auth("jtj"), params={"department": "czj"})
+    assert [a["id"] for a in ours.json()] == [created["assignment_id"]]   # never another's
+    supervising = http.get(f"{url}/assignments", headers=auth("district"),
+                           params={"department": "jtj", "lead": "true"})
+    assert supervising.status_code == 200
+    assert [a["id"] for a in supervising.json()] == [created["assignment_id"]]
+    assert http.get(f"{url}/assignments", headers=auth("district"),
+                    params={"department": "czj"}).json() == []
 
 
 def test_returning_needs_a_reason_and_announces_it(departments, amqp_uri, tap, http):
