@@ -107,9 +107,13 @@ def check(config):
 @click.pass_obj
 def declare(config):
     """Declare every exchange and durable queue of the event contract."""
-    from lianxin.bus import declare_topology
+    from lianxin.bus import QueueTypeMismatch, declare_topology
     _require_broker(config)
-    click.echo(f"declared {declare_topology(config['AMQP_URI'])} queues")
+    try:
+        count = declare_topology(config["AMQP_URI"], config.get("QUEUE_TYPE") or "classic")
+    except QueueTypeMismatch as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"declared {count} {config.get('QUEUE_TYPE') or 'classic'} queues")
 
 
 @main.command()
@@ -149,10 +153,13 @@ def run(config, timeout, sample_users):
     """Run the four services and the web console as five processes until Ctrl-C; one
     that exits is started again (after a pause that grows while it keeps exiting) and
     the others keep serving."""
-    from lianxin.bus import declare_topology
+    from lianxin.bus import QueueTypeMismatch, declare_topology
     _require_free_ports(config)
     _require_broker(config)
-    declare_topology(config["AMQP_URI"])
+    try:
+        declare_topology(config["AMQP_URI"], config.get("QUEUE_TYPE") or "classic")
+    except QueueTypeMismatch as exc:
+        raise click.ClickException(str(exc)) from None
     samples = _sample_users(config) if sample_users else None
     stopping = []
     for signum in (signal.SIGINT, signal.SIGTERM):

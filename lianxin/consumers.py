@@ -15,6 +15,7 @@ from nameko.messaging import QueueConsumer
 from nameko.rpc import Rpc, RpcConsumer
 from nameko.timer import Timer
 
+from lianxin import bus
 from lianxin.contracts import publisher
 from lianxin.db import Database
 from lianxin.retries import Retry
@@ -59,6 +60,12 @@ class KeepingQueueConsumer(QueueConsumer):
 
 class KeepingEventHandler(EventHandler):
     queue_consumer = KeepingQueueConsumer()
+
+    def setup(self):
+        """nameko's queue, declared with the arguments of QUEUE_TYPE (``lianxin.bus``)."""
+        super().setup()
+        self.queue.queue_arguments = bus.queue_arguments(
+            self.container.config.get("QUEUE_TYPE") or "classic")
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is not None and issubclass(exc_info[0], Retry):

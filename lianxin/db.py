@@ -214,7 +214,7 @@ class Database(DependencyProvider):
         self.relay = Relay(self, bus.event_publisher(config["AMQP_URI"], self.service))
         self.attempts = Attempts(limit=int(config.get("RETRY_LIMIT", 10)))
         self.events = Counter()   # handled, repeated, dead_lettered, parked: shown by /health
-        bus.declare_topology(config["AMQP_URI"])
+        bus.declare_topology(config["AMQP_URI"], config.get("QUEUE_TYPE") or "classic")
         self.last_sweep = None     # when the newest sweep of due timers began, and fired
         self._running = False
 

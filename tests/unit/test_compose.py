@@ -130,3 +130,10 @@ def test_the_console_has_its_own_database_and_reaches_each_service_by_its_compos
     depends = {dep: spec["condition"] for dep, spec in SERVICES["console"]["depends_on"].items()}
     assert depends == {"postgres": "service_healthy",
                        "setup": "service_completed_successfully"}
+
+
+def test_the_setup_step_and_every_service_declare_the_same_queue_type(monkeypatch):
+    types = {name: SERVICES[name]["environment"].get("QUEUE_TYPE")
+             for name in ["setup", *configuration.SERVICES]}
+    assert set(types.values()) == {"${QUEUE_TYPE:-classic}"}, types
+    assert load_config(monkeypatch, environment("setup"))["QUEUE_TYPE"] == "classic"

@@ -31,11 +31,12 @@ def test_each_service_handles_exactly_the_events_the_contract_subscribes_it_to(s
     assert handled == expected
 
 
-def consumed_queues():
+def consumed_queues(queue_type="classic"):
     """The queue each event handler of each service consumes from, as nameko names and
     binds it when the service starts (no broker: only the entrypoints are set up)."""
     for service in SERVICES:
-        container = ServiceContainer(service_class(service), {"AMQP_URI": "memory://"})
+        container = ServiceContainer(service_class(service), {"AMQP_URI": "memory://",
+                                                              "QUEUE_TYPE": queue_type})
         for entrypoint in container.entrypoints:
             if isinstance(entrypoint, EventHandler):
                 entrypoint.setup()
@@ -43,14 +44,23 @@ def consumed_queues():
 
 
 def describe(queue):
-    return (queue.name, queue.exchange.name, queue.routing_key, queue.durable, queue.auto_delete)
+    return (queue.name, queue.exchange.name, queue.routing_key, queue.durable, queue.auto_delete,
+            queue.queue_arguments)
 
 
-def test_every_declared_queue_is_the_one_nameko_consumes_from():
-    declared = sorted(describe(q) for q in bus.topology())
-    consumed = sorted(describe(q) for q in consumed_queues())
+@pytest.mark.parametrize("queue_type", bus.QUEUE_TYPES)
+def test_every_declared_queue_is_the_one_nameko_consumes_from(queue_type):
+    declared = sorted(describe(q) for q in bus.topology(queue_type))
+    consumed = sorted(describe(q) for q in consumed_queues(queue_type))
     assert declared == consumed
     assert len(declared) == len({name for name, *_ in declared})
+    assert {str(arguments) for *_, arguments in declared} == {
+        "{}" if queue_type == "classic" else "{'x-queue-type': 'quorum'}"}
+
+
+def test_an_unknown_queue_type_is_refused_naming_the_setting():
+    with pytest.raises(ValueError, match="QUEUE_TYPE 'stream'"):
+        bus.queue_arguments("stream")
 
 
 def test_no_event_carries_personal_data():
