@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint faults demo report bench check clean
+.PHONY: run test lint faults faults-quorum demo report bench bench-pg check clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ lint: $(INSTALLED)  ## ruff (lint and import order), then mypy (types)
 faults: $(INSTALLED)  ## the fault suite alone (kills, cuts, outages), SQLite then PostgreSQL
 	PY=$(PY) bash scripts/test.sh -m faults tests/faults tests/e2e
 
+faults-quorum: $(INSTALLED)  ## the fault suite on SQLite with quorum queues (QUEUE_TYPE=quorum)
+	QUEUE_TYPE=quorum $(PY) -m pytest -p no:cacheprovider -m faults tests/faults tests/e2e
+
 demo: $(INSTALLED)  ## with the system running: a month of issues, then the ledger
 	$(DEVELOPMENT) $(PY) -m lianxin demo
 
@@ -37,6 +40,9 @@ report: $(INSTALLED)  ## with the system running: the circular of MONTH (YYYY-MM
 
 bench: $(INSTALLED)  ## with the system running: end-to-end issues/s and latency
 	$(DEVELOPMENT) $(PY) -m lianxin bench $(BENCH_ARGS)
+
+bench-pg: $(INSTALLED)  ## the bench on PostgreSQL, on databases it makes and drops (make run stopped)
+	PY=$(PY) bash scripts/bench-pg.sh $(BENCH_ARGS)
 
 check: $(INSTALLED)  ## does RabbitMQ answer?
 	$(PY) -m lianxin check

@@ -37,6 +37,7 @@ from rich.table import Table
 
 from lianxin import clock
 from lianxin.config import for_service, read_yaml
+from lianxin.tools import benchcost
 from lianxin.tools.client import (
     Api,
     DemoError,
@@ -51,6 +52,7 @@ from lianxin.tools.gridbench import grid_figures
 CLERK_INTERVAL = 0.1          # seconds between the clerk's looks at the district
 MEETING_MAX = 1000            # decisions per meeting (the API's limit)
 PAGE = 1000                   # notifications read per poll
+TAIL = 20                     # issues still missing at the cursor's end, asked for one by one
 POLL_INTERVAL = 0.25
 DEADLINE_BASE = 30.0          # seconds, plus DEADLINE_PER_ISSUE per issue
 DEADLINE_PER_ISSUE = 0.2
@@ -102,6 +104,15 @@ class Clerk(threading.Thread):
         self.join(timeout=10)
 
 
+def backend(config):
+    """The services' database engine, as the bench measured it."""
+    urls = {name: str(config["DATABASES"][name]) for name in benchcost.SERVICES}
+    kinds = sorted({url.split(":", 1)[0] for url in urls.values()})
+    named = {"sqlite": "SQLite", "postgresql": "PostgreSQL (pg8000)",
+             "postgresql+pg8000": "PostgreSQL (pg8000)"}
+    return ", ".join(named.get(kind, kind) for kind in kinds)
+
+
 def percentile(values, p):
     """The ``p``-th percentile (0-100) of ``values``, interpolated."""
     if len(values) == 1:
@@ -110,8 +121,10 @@ def percentile(values, p):
 
 
 def submissions(api, villages, count, concurrency, progress, mine, seed=2026,
-                category=CATEGORY, label="submitting"):
-    """Submit ``count`` issues; ``{issue id: (started, finished)}`` and the failures."""
+                category=CATEGORY, label="submitting", rate=None):
+    """Submit ``count`` issues, as fast as ``concurrency`` allows or (``rate``) at that
+    many a second, each at its own moment whatever the answers before it (an open
+    loop); ``{issue id: (started, finished)}`` and the failures."""
     rng = random.Random(seed)
     bodies = []
     for index in range(count):
@@ -122,7 +135,11 @@ def submissions(api, villages, count, concurrency, progress, mine, seed=2026,
                        "description": f"{place}群众反映的项目资金问题（压测第 {index + 1} 件）。",
                        "voter": {"name": rng.choice(NAMES), "phone": phone}})
 
-    def submit(body):
+    began = time.monotonic()
+
+    def submit(index, body):
+        if rate:
+            time.sleep(max(0.0, began + index / rate - time.monotonic()))
         started = utcnow()
         response = api.raw("POST", "intake", "/issues", json=body)
         finished = utcnow()
@@ -130,10 +147,12 @@ def submissions(api, villages, count, concurrency, progress, mine, seed=2026,
             return None, started, finished, f"{response.status_code}: {response.text[:300]}"
         return response.json()["id"], started, finished, None
 
-    task = progress.add_task(f"{label} (concurrency {concurrency})", total=count)
+    pace = f"{rate:g}/s" if rate else f"concurrency {concurrency}"
+    task = progress.add_task(f"{label} ({pace})", total=count)
     times, failures = {}, []
     with ThreadPoolExecutor(concurrency, thread_name_prefix="submit") as pool:
-        for future in as_completed([pool.submit(submit, body) for body in bodies]):
+        for future in as_completed([pool.submit(submit, index, body)
+                                    for index, body in enumerate(bodies)]):
             try:
                 issue_id, started, finished, error = future.result()
             except DemoError as exc:
@@ -151,7 +170,9 @@ def wait_notified(api, key, wanted, deadline, progress, concurrency):
     """``{issue id: sent_at}`` of the first sent assignment_created of each wanted issue.
 
     Reads new messages with a cursor (``after_id``) so each poll is small; messages
-    seen before they were sent are asked for again by issue."""
+    seen before they were sent are asked for again by issue. On PostgreSQL a message
+    can commit after the cursor passed its id (ids are taken before commit), so once
+    the cursor is at the end the last few issues still missing are asked for by issue."""
     task = progress.add_task("waiting for departments to be told", total=len(wanted))
     sent, unsent, cursor = {}, set(), 0
     with ThreadPoolExecutor(concurrency, thread_name_prefix="poll") as pool:
@@ -161,6 +182,9 @@ def wait_notified(api, key, wanted, deadline, progress, concurrency):
             cursor = max([cursor] + [row["id"] for row in rows])
             _collect(sent, wanted, rows)
             unsent |= {row["issue_id"] for row in rows if row["issue_id"] in wanted} - set(sent)
+            missing = wanted - set(sent)
+            if len(rows) < PAGE and len(missing) <= TAIL:
+                unsent |= missing
 
             def one(issue_id):
                 return api.get("notify", "/notifications", key=key,
@@ -224,9 +248,12 @@ def amqp_rates(uri, count):
     return count / published, count / consumed
 
 
-def measure(api, keys, district, villages, issues, concurrency, console, held_on, seed=2026):
-    """(a)–(c) once: the submissions' times, the notifications' times, and what failed."""
+def measure(api, keys, district, villages, issues, concurrency, console, held_on, seed=2026,
+            rate=None):
+    """(a)–(c) once: the submissions' times, the notifications' times, what failed, and
+    what it cost (``benchcost``)."""
     mine = set()
+    before = benchcost.sample(api)
     clerk = Clerk(api, keys.district, district, held_on, mine)
     allowed = DEADLINE_BASE + DEADLINE_PER_ISSUE * issues
     deadline = time.monotonic() + allowed
@@ -234,11 +261,12 @@ def measure(api, keys, district, villages, issues, concurrency, console, held_on
     try:
         with progress_bars(console, 36) as progress:
             times, failures = submissions(api, villages, issues, concurrency, progress, mine,
-                                          seed)
+                                          seed, rate=rate)
             sent = wait_notified(api, keys.district, set(times), deadline, progress, concurrency)
     finally:
         clerk.stop()
-    return Run(times, sent, failures, clerk, allowed)
+    spent = benchcost.cost(before, benchcost.sample(api), len(sent))
+    return Run(times, sent, failures, clerk, allowed, spent)
 
 
 @dataclass
@@ -248,6 +276,7 @@ class Run:
     failures: list
     clerk: Clerk
     allowed: float
+    spent: benchcost.Cost | None = None
 
     @property
     def done(self):
@@ -295,8 +324,11 @@ def while_sweeping(config, api, keys, district, villages, issues, concurrency, c
               type=click.IntRange(1, 10_000_000), help="Messages for the raw RabbitMQ rate.")
 @click.option("--timers", default=10000, show_default=True, type=click.IntRange(0, 1_000_000),
               help="Due timers in the one-sweep figure (0: none).")
+@click.option("--rate", type=click.FloatRange(0.1, 10000), default=None,
+              help="Submit at this many issues a second (a fixed offered rate, for latency) "
+                   "instead of as fast as the concurrency allows.")
 @click.pass_obj
-def bench(config, issues, concurrency, amqp_messages, timers):
+def bench(config, issues, concurrency, amqp_messages, timers, rate):
     """Measure submission → department-notified throughput and latency, and the
     raw RabbitMQ rate of the same broker."""
     console = Console()
@@ -311,7 +343,8 @@ def bench(config, issues, concurrency, amqp_messages, timers):
                 for v in t.get("villages", [])]
 
     held_on = month_now(config).date().isoformat()
-    run = measure(api, keys, district, villages, issues, concurrency, console, held_on)
+    run = measure(api, keys, district, villages, issues, concurrency, console, held_on,
+                  rate=rate)
     times, sent, failures, clerk, allowed = (run.times, run.sent, run.failures, run.clerk,
                                              run.allowed)
     done = run.done
@@ -321,8 +354,11 @@ def bench(config, issues, concurrency, amqp_messages, timers):
     table = Table(title="lianxin bench", title_justify="left", show_header=False)
     table.add_column("measure")
     table.add_column("value", justify="right")
+    table.add_row("backend", backend(config))
     table.add_row("issues (N)", f"{issues}")
     table.add_row("concurrency", f"{concurrency}")
+    if rate:
+        table.add_row("offered rate (fixed)", f"{rate:g} issues/s")
     if done:
         last_sent = max(sent[i] for i in done)
         latencies = sorted((sent[i] - times[i][0]).total_seconds() * 1000 for i in done)
@@ -338,6 +374,9 @@ def bench(config, issues, concurrency, amqp_messages, timers):
         table.add_row("latency max", f"{latencies[-1]:.0f} ms")
     table.add_row("meetings held by the clerk",
                   f"{clerk.meetings} ({clerk.referred} referrals, {clerk.failures} failed)")
+    if done:
+        for row in benchcost.rows(run.spent, wall):
+            table.add_row(*row)
 
     problems = []
     if failures:
@@ -354,6 +393,9 @@ def bench(config, issues, concurrency, amqp_messages, timers):
         table.add_row(f"RabbitMQ publish, confirms off ({amqp_messages} msgs)",
                       f"{publish:,.0f} msgs/s")
         table.add_row(f"RabbitMQ consume, acked ({amqp_messages} msgs)", f"{consume:,.0f} msgs/s")
+        handled = sum(run.spent.handled.values()) * run.rate()
+        table.add_row("events handled by the services / raw consume rate",
+                      f"{handled:,.0f} / {consume:,.0f} msgs/s = {handled / consume:.1%}")
         if timers:
             from lianxin.tools.timerbench import sweep_rate
             with console.status(f"one sweep of {timers} due timers on a scratch database"):

@@ -293,3 +293,12 @@ def test_a_step_taken_on_a_named_users_behalf_keeps_who_took_it_from_staff_not_t
     assert unnamed.status_code == 200
     [resolved] = [s for s in lx.route(issue["id"])["steps"] if s["event_type"] == "issue_resolved"]
     assert resolved["actor"] is None
+
+
+def test_each_service_tells_its_own_cpu_time_and_memory_for_the_bench(lx):
+    for service in lx.urls:
+        before = lx.call(service, "GET", "/health").json()["process"]
+        lx.call(service, "GET", "/openapi.json")
+        after = lx.call(service, "GET", "/health").json()["process"]
+        assert after["pid"] == before["pid"] and after["cpu_seconds"] >= before["cpu_seconds"] > 0
+        assert 20 < after["rss_mb"] <= after["peak_rss_mb"] < 1000, (service, after)

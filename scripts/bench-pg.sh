@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# make bench-pg: lianxin bench against the services on PostgreSQL, as docker compose
+# deploys them, on databases of its own made here and dropped at the end. It runs the
+# system itself (lianxin run), so make run must not be running. Arguments go to the
+# bench (BENCH_ARGS in make), e.g. -n 1000 --rate 20.
+set -euo pipefail
+PY=${PY:-.venv/bin/python}
+PG=${LIANXIN_BENCH_PG:-postgresql://postgres@127.0.0.1:5432}
+NAME=lianxin_bench_$$
+WORK=$(mktemp -d)
+RUN_PID=
+
+databases() {   # create | drop, through the server's postgres database
+  "$PY" - "$PG" "$NAME" "$1" <<'PYEOF'
+import sys
+from sqlalchemy import create_engine, text
+server, name, action = sys.argv[1:]
+engine = create_engine(server.replace("postgresql://", "postgresql+pg8000://", 1) + "/postgres",
+                       isolation_level="AUTOCOMMIT")
+with engine.connect() as db:
+    for service in ("intake", "routing", "departments", "notify", "console"):
+        if action == "create":
+            db.execute(text(f'CREATE DATABASE "{name}_{service}"'))
+        else:
+            db.execute(text(f'DROP DATABASE IF EXISTS "{name}_{service}" WITH (FORCE)'))
+PYEOF
+}
+
+finish() {
+  if [ -n "$RUN_PID" ]; then kill "$RUN_PID" 2>/dev/null || true; wait "$RUN_PID" 2>/dev/null || true; fi
+  if databases drop; then echo "== dropped the bench's databases ${NAME}_*"
+  else echo "could not drop the bench's databases ${NAME}_*" >&2; fi
+  rm -rf "$WORK"
+}
+
+if ! databases create; then
+  echo "make bench-pg: PostgreSQL does not answer at $PG (set LIANXIN_BENCH_PG)" >&2
+  exit 1
+fi
+trap finish EXIT
+for service in intake routing departments notify console; do
+  export "${service^^}_DATABASE_URL=$PG/${NAME}_$service"
+done
+export ENVIRONMENT=development TEST_CLOCK_FILE="$WORK/clock" TIMER_INTERVAL=1
+echo "== the system on PostgreSQL ($PG, databases ${NAME}_*); its log: $WORK/run.log"
+"$PY" -m lianxin run > "$WORK/run.log" 2>&1 &
+RUN_PID=$!
+for _ in $(seq 1 120); do
+  if grep -q "Lianxin is running" "$WORK/run.log"; then break; fi
+  if ! kill -0 "$RUN_PID" 2>/dev/null; then tail -20 "$WORK/run.log" >&2; exit 1; fi
+  sleep 1
+done
+grep -q "Lianxin is running" "$WORK/run.log" || { tail -20 "$WORK/run.log" >&2; exit 1; }
+"$PY" -m lianxin bench "$@"

@@ -1,0 +1,31 @@
+"""What the bench says one issue cost, from the samples around a run (no services)."""
+from lianxin.tools import bench, benchcost
+
+
+def health(pid, cpu, handled, published, peak=90.0):
+    return {"process": {"pid": pid, "cpu_seconds": cpu, "rss_mb": 80.0, "peak_rss_mb": peak},
+            "events": {"handled": handled, "published": published}}
+
+
+def test_an_issue_costs_its_share_of_each_part_and_a_restarted_service_is_left_out():
+    before = benchcost.Sample({"intake": health(1, 10.0, 0, 0), "notify": health(2, 5.0, 40, 0)},
+                              {"RabbitMQ": 100.0, "PostgreSQL": 7.0}, client=1.0)
+    after = benchcost.Sample({"intake": health(1, 12.0, 300, 100, peak=120.0),
+                              "notify": health(9, 1.0, 2, 0)},
+                             {"RabbitMQ": 100.5, "PostgreSQL": 7.0}, client=1.2)
+    spent = benchcost.cost(before, after, issues=100)
+    assert {part: round(ms, 6) for part, ms in spent.cpu_ms.items()} == {
+        "intake": 20.0, "RabbitMQ": 5.0, "bench client": 2.0}
+    assert (spent.handled, spent.published) == ({"intake": 3.0}, {"intake": 1.0})
+    assert spent.peak_rss_mb == {"intake": 120.0} and spent.restarted == ["notify"]
+    assert round(spent.total_cpu_ms, 6) == 27.0
+    shown = dict(benchcost.rows(spent, wall_seconds=2.0))
+    assert shown["  cores kept busy"].startswith("1.35 of")
+    assert shown["restarted during the run (not counted)"] == "notify"
+
+
+def test_the_backend_is_named_from_the_services_databases():
+    sqlite = {"DATABASES": {name: f"sqlite:///var/{name}.db" for name in benchcost.SERVICES}}
+    postgres = {"DATABASES": {name: f"postgresql://pg/{name}" for name in benchcost.SERVICES}}
+    assert bench.backend(sqlite) == "SQLite"
+    assert bench.backend(postgres) == "PostgreSQL (pg8000)"
