@@ -183,6 +183,11 @@ class Context:
         return self.settings.now()
 
     @property
+    def this_month(self) -> str:
+        """This month in the console's time zone, as ``2026-11``."""
+        return f"{self.settings.clock.local(self.now):%Y-%m}"
+
+    @property
     def today(self) -> str:
         """Today in the console's time zone, as ``2026-11-28``."""
         return f"{self.settings.clock.local(self.now).date()}"
@@ -244,6 +249,13 @@ class Context:
             path=self.request.path, query=self.request.args, actor_name=self.actor_name,
             **values)
         return Response(html, status=status, mimetype="text/html")
+
+    def form_page(self, template: str, sent: Sent | None = None, **values: Any) -> Response:
+        """A page with forms: as asked (200, saying what was just ``done``), or after a
+        refused form (422) with that form as typed and its errors."""
+        state: dict[str, Any] = sent.state() if sent else {}
+        return self.render(template, status=422 if sent else 200,
+                           done=self.request.args.get("done"), **values, **state)
 
     def actor_name(self, reference: str | None) -> str | None:
         """The name of the user a step's ``actor`` refers to (the console's users only)."""

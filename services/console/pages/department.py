@@ -2,7 +2,6 @@
 description and history and the steps its status allows."""
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from werkzeug.wrappers import Response
@@ -26,11 +25,9 @@ def assignments(ctx: Context) -> Response:
 def assignment(ctx: Context, assignment_id: UUID, sent: Sent | None = None) -> Response:
     detail = ctx.read(ctx.api.get("departments", f"/assignments/{assignment_id}"))
     history = ctx.api.get("routing", f"/issues/{detail['issue_id']}/route")
-    state: dict[str, Any] = sent.state() if sent else {}
-    return ctx.render("department/assignment.html", status=422 if sent else 200, a=detail,
-                      route=history.data if history.ok else None,
-                      actions=domain.assignment_actions(detail["status"]),
-                      done=ctx.request.args.get("done"), **state)
+    return ctx.form_page("department/assignment.html", sent, a=detail,
+                         route=history.data if history.ok else None,
+                         actions=domain.assignment_actions(detail["status"]))
 
 
 @page("/department/assignments/<uuid:assignment_id>/"

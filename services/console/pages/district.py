@@ -3,7 +3,6 @@ month's ledger and its CSV, and any issue with its steps."""
 from __future__ import annotations
 
 import re
-from typing import Any
 from uuid import UUID
 
 from werkzeug.wrappers import Response
@@ -40,7 +39,7 @@ def previous_month(month: str) -> str:
 
 
 def month_or_now(ctx: Context) -> str:
-    return month_asked(ctx) or f"{ctx.settings.clock.local(ctx.now):%Y-%m}"
+    return month_asked(ctx) or ctx.this_month
 
 
 @page("/district/ledger", roles=DISTRICT)
@@ -68,11 +67,9 @@ def ledger_csv(ctx: Context) -> Response:
 def issue(ctx: Context, issue_id: UUID, sent: Sent | None = None) -> Response:
     view = ctx.read(ctx.api.get("intake", f"/issues/{issue_id}"))
     route = ctx.read(ctx.api.get("routing", f"/issues/{issue_id}/route"))
-    state: dict[str, Any] = sent.state() if sent else {}
-    return ctx.render("district/issue.html", status=422 if sent else 200, view=view,
-                      route=route, steps=domain.timeline(view["timeline"], route["steps"]),
-                      fundable=domain.fundable(route["steps"]), today=ctx.today,
-                      done=ctx.request.args.get("done"), **state)
+    return ctx.form_page("district/issue.html", sent, view=view,
+                         route=route, steps=domain.timeline(view["timeline"], route["steps"]),
+                         fundable=domain.fundable(route["steps"]), today=ctx.today)
 
 
 @page("/district/issues/<uuid:issue_id>/funds", methods=("POST",), roles=("district",))

@@ -28,7 +28,7 @@ def _waiting(ctx: Context) -> list[dict[str, Any]]:
 def _agenda(ctx: Context) -> tuple[str, dict[str, Any] | None]:
     """The month asked, or this month if frozen, else the last; its agenda or None."""
     asked = month_asked(ctx)
-    months = [asked] if asked else [f"{ctx.settings.clock.local(ctx.now):%Y-%m}"]
+    months = [asked] if asked else [ctx.this_month]
     if not asked:
         months.append(previous_month(months[0]))
     for month in months:
@@ -43,11 +43,9 @@ def agenda(ctx: Context, sent: Sent | None = None) -> Response:
     month, items = _agenda(ctx)
     waiting = _waiting(ctx)
     sheet = domain.meeting_sheet(items, waiting)
-    state: dict[str, Any] = sent.state() if sent else {}
-    return ctx.render("district/agenda.html", status=422 if sent else 200, month=month,
-                      agenda=items, sheet=sheet, departments=ctx.settings.places.departments,
-                      today=ctx.today,
-                      done=ctx.request.args.get("done"), **state)
+    return ctx.form_page("district/agenda.html", sent, month=month,
+                         agenda=items, sheet=sheet, departments=ctx.settings.places.departments,
+                         today=ctx.today)
 
 
 @page("/district/agenda", methods=("POST",), roles=OFFICE)
@@ -65,8 +63,7 @@ def hold_meeting(ctx: Context) -> Response:
 
 @page("/district/ledger/freeze", methods=("POST",), roles=OFFICE)
 def freeze(ctx: Context) -> Response:
-    month = month_asked(ctx, ctx.request.form.get("month")) or \
-        f"{ctx.settings.clock.local(ctx.now):%Y-%m}"
+    month = month_asked(ctx, ctx.request.form.get("month")) or ctx.this_month
     answer = ctx.api.post("routing", "/ledger/freeze", {"month": month})
     ctx.audit("freeze", month, "ok" if answer.ok else str(answer.status))
     return ctx.redirect(f"/district/agenda?month={month}" + ("&done=freeze" if answer.ok else ""))
@@ -75,10 +72,8 @@ def freeze(ctx: Context) -> Response:
 @page("/district/hearing", roles=DISTRICT)
 def hearing(ctx: Context, sent: Sent | None = None) -> Response:
     handed = _handed_over(ctx)
-    state: dict[str, Any] = sent.state() if sent else {}
-    return ctx.render("district/hearing.html", status=422 if sent else 200, handed=handed,
-                      today=ctx.today,
-                      done=ctx.request.args.get("done"), **state)
+    return ctx.form_page("district/hearing.html", sent, handed=handed,
+                         today=ctx.today)
 
 
 @page("/district/hearing", methods=("POST",), roles=OFFICE)

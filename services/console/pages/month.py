@@ -81,10 +81,8 @@ def _settle(ctx: Context, sent: Sent, back: str, month: str,
 
 def _shown(ctx: Context, template: str, month: str, sent: Sent | None,
            **values: Any) -> Response:
-    state: dict[str, Any] = sent.state() if sent else {}
-    return ctx.render(template, status=422 if sent else 200, month=month,
-                      today=f"{ctx.settings.clock.local(ctx.now).date()}",
-                      done=ctx.request.args.get("done"), **values, **state)
+    return ctx.form_page(template, sent, month=month,
+                         today=ctx.today, **values)
 
 
 # visits ---------------------------------------------------------------------------

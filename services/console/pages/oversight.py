@@ -4,7 +4,6 @@ as an Excel workbook or a picture, made from the services' report endpoints."""
 from __future__ import annotations
 
 import io
-from typing import Any
 from uuid import UUID
 
 from werkzeug.wrappers import Response
@@ -26,10 +25,8 @@ def extensions(ctx: Context, sent: Sent | None = None, failed_id: str | None = N
     waiting = [e for e in every if e["status"] == "requested"]
     decided = sorted((e for e in every if e["status"] != "requested"),
                      key=lambda e: e.get("decided_at") or "", reverse=True)[:20]
-    state: dict[str, Any] = sent.state() if sent else {}
-    return ctx.render("district/extensions.html", status=422 if sent else 200,
-                      waiting=waiting, decided=decided, failed_id=failed_id,
-                      done=ctx.request.args.get("done"), **state)
+    return ctx.form_page("district/extensions.html", sent,
+                         waiting=waiting, decided=decided, failed_id=failed_id)
 
 
 @page("/district/extensions/<uuid:assignment_id>/<any(grant, refuse):action>",
@@ -45,10 +42,8 @@ def decide(ctx: Context, assignment_id: UUID, action: str) -> Response:
 def funds(ctx: Context, sent: Sent | None = None, failed_id: str | None = None) -> Response:
     month = month_or_now(ctx)
     statement = ctx.read(ctx.api.get("routing", "/funds", month=month))
-    state: dict[str, Any] = sent.state() if sent else {}
-    return ctx.render("district/funds.html", status=422 if sent else 200, month=month,
-                      funds=statement, failed_id=failed_id, done=ctx.request.args.get("done"),
-                      **state)
+    return ctx.form_page("district/funds.html", sent, month=month,
+                         funds=statement, failed_id=failed_id)
 
 
 @page("/district/funds/<int:allocation_id>/spent", methods=("POST",), roles=OFFICE)

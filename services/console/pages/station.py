@@ -37,11 +37,9 @@ def issues(ctx: Context) -> Response:
 def issue(ctx: Context, issue_id: UUID, sent: Sent | None = None) -> Response:
     view = ctx.read(ctx.api.get("intake", f"/issues/{issue_id}"))
     route = ctx.read(ctx.api.get("routing", f"/issues/{issue_id}/route"))
-    state: dict[str, Any] = sent.state() if sent else {}
-    return ctx.render("station/issue.html", status=422 if sent else 200, view=view,
-                      route=route, steps=domain.timeline(view["timeline"], route["steps"]),
-                      actions=domain.issue_actions(route["issue"], _station(ctx)),
-                      done=ctx.request.args.get("done"), **state)
+    return ctx.form_page("station/issue.html", sent, view=view,
+                         route=route, steps=domain.timeline(view["timeline"], route["steps"]),
+                         actions=domain.issue_actions(route["issue"], _station(ctx)))
 
 
 @page("/station/issues/<uuid:issue_id>/<any(resolve, escalate):action>", methods=("POST",),
