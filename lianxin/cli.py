@@ -17,7 +17,28 @@ SERVICE_CLASSES = {
 }
 
 
-@click.group()
+# Commands of lianxin.tools load when named: a service's process never imports the
+# report writers (openpyxl, matplotlib) or the bench, which cost it 50 MB.
+TOOLS = {"demo": "demo:demo", "users": "users:users", "grid": "gridroster:grid",
+         "report": "report:report", "bench": "bench:bench",
+         "dead-letters": "deadletters:dead_letters"}
+
+
+class Lianxin(click.Group):
+    """The ``lianxin`` group: its own commands, and the tools' loaded on first use."""
+
+    def list_commands(self, ctx):
+        return sorted([*super().list_commands(ctx), *TOOLS])
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name not in TOOLS:
+            return super().get_command(ctx, cmd_name)
+        import importlib
+        module, attribute = TOOLS[cmd_name].split(":")
+        return getattr(importlib.import_module(f"lianxin.tools.{module}"), attribute)
+
+
+@click.group(cls=Lianxin)
 @click.option("--config", "config_path", envvar="LIANXIN_CONFIG", default="config.yml",
               show_default=True, help="The configuration file.")
 @click.pass_context
@@ -283,16 +304,3 @@ def _require_broker(config):
 def _safe_uri(uri):
     from kombu.utils.url import maybe_sanitize_url
     return maybe_sanitize_url(uri)
-
-
-def _add_tools():
-    from lianxin.tools import bench, deadletters, demo, gridroster, report, users
-    main.add_command(demo.demo)
-    main.add_command(users.users)
-    main.add_command(gridroster.grid)
-    main.add_command(report.report)
-    main.add_command(bench.bench)
-    main.add_command(deadletters.dead_letters)
-
-
-_add_tools()

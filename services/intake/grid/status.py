@@ -7,7 +7,7 @@ import json
 import logging
 from datetime import timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import aliased
 
 from lianxin import signing
@@ -26,7 +26,12 @@ def owed(row, grid, grid_villages):
 
 
 def record(unit, row, event_type, event):
-    """Owe the grid system this change of the issue (its row is locked by the caller)."""
+    """Owe the grid system this change of the issue (its row is locked by the caller).
+
+    The feed pages by change id, so ids must become visible in their order: on
+    PostgreSQL one transaction at a time records a change (SQLite has one writer)."""
+    if unit.session.bind.dialect.name == "postgresql":
+        unit.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('lianxin-grid-feed'))"))
     report_id = unit.session.execute(select(GridReportRow.report_id).where(
         GridReportRow.issue_id == row.id)).scalar()
     seq = (unit.session.execute(select(func.max(DeliveryRow.seq)).where(
