@@ -41,8 +41,8 @@ report: $(INSTALLED)  ## with the system running: the circular of MONTH (YYYY-MM
 bench: $(INSTALLED)  ## with the system running: end-to-end issues/s and latency
 	$(DEVELOPMENT) $(PY) -m lianxin bench $(BENCH_ARGS)
 
-bench-pg: $(INSTALLED)  ## the bench on PostgreSQL, on databases it makes and drops (make run stopped)
-	PY=$(PY) bash scripts/bench-pg.sh $(BENCH_ARGS)
+bench-pg: $(INSTALLED)  ## the bench on PostgreSQL, on databases it makes and drops (make run stopped); REPLICAS=2 for two of each service
+	PY=$(PY) REPLICAS=$(or $(REPLICAS),1) bash scripts/bench-pg.sh $(BENCH_ARGS)
 
 check: $(INSTALLED)  ## does RabbitMQ answer?
 	$(PY) -m lianxin check

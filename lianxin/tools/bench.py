@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import click
@@ -60,6 +60,19 @@ CATEGORY, CHANNEL, EVENT = "funding", "online", "assignment_created"
 TITLES = ["{place}产业路项目资金申请", "{place}饮水工程资金缺口", "{place}集体经济项目扶持申请",
           "{place}文化广场建设资金不足"]
 NAMES = ["王秀英", "李建国", "张春花", "刘德胜", "陈玉兰", "杨文华", "赵永福", "周晓燕"]
+
+
+def _replicas(values):
+    """``{"routing#2": "http://..."}`` from ``--replica routing#2=http://...``."""
+    found = {}
+    for value in values:
+        label, _, url = value.partition("=")
+        service = label.partition("#")[0]
+        if service not in benchcost.SERVICES or "#" not in label or not url.startswith("http"):
+            raise click.BadParameter(f"{value!r} is not NAME#N=URL with NAME one of "
+                                     f"{', '.join(benchcost.SERVICES)}", param_hint="--replica")
+        found[label] = url.rstrip("/")
+    return found
 
 
 def utcnow():
@@ -166,8 +179,9 @@ def submissions(api, villages, count, concurrency, progress, mine, seed=2026,
     return times, failures
 
 
-def wait_notified(api, key, wanted, deadline, progress, concurrency):
-    """``{issue id: sent_at}`` of the first sent assignment_created of each wanted issue.
+def wait_notified(api, key, wanted, deadline, progress, concurrency, told=None):
+    """``{issue id: sent_at}`` of the first sent assignment_created of each wanted issue;
+    ``told`` (if given) gathers the ids of every such message seen, by issue.
 
     Reads new messages with a cursor (``after_id``) so each poll is small; messages
     seen before they were sent are asked for again by issue. On PostgreSQL a message
@@ -180,7 +194,7 @@ def wait_notified(api, key, wanted, deadline, progress, concurrency):
             rows = api.get("notify", "/notifications", key=key,
                            params={"event_type": EVENT, "after_id": cursor, "limit": PAGE})
             cursor = max([cursor] + [row["id"] for row in rows])
-            _collect(sent, wanted, rows)
+            _collect(sent, wanted, rows, told)
             unsent |= {row["issue_id"] for row in rows if row["issue_id"] in wanted} - set(sent)
             missing = wanted - set(sent)
             if len(rows) < PAGE and len(missing) <= TAIL:
@@ -190,7 +204,7 @@ def wait_notified(api, key, wanted, deadline, progress, concurrency):
                 return api.get("notify", "/notifications", key=key,
                                params={"event_type": EVENT, "issue_id": issue_id})
             for result in pool.map(one, sorted(unsent)):
-                _collect(sent, wanted, result)
+                _collect(sent, wanted, result, told)
             unsent -= set(sent)
             progress.update(task, completed=len(sent))
             if len(sent) == len(wanted) or time.monotonic() >= deadline:
@@ -199,9 +213,11 @@ def wait_notified(api, key, wanted, deadline, progress, concurrency):
                 time.sleep(POLL_INTERVAL)
 
 
-def _collect(sent, wanted, rows):
+def _collect(sent, wanted, rows, told=None):
     for row in rows:
         issue_id = row["issue_id"]
+        if told is not None and issue_id in wanted:
+            told.setdefault(issue_id, set()).add(row["id"])
         if issue_id in wanted and row.get("sent_at"):
             at = datetime.fromisoformat(row["sent_at"])
             if issue_id not in sent or at < sent[issue_id]:
@@ -258,15 +274,18 @@ def measure(api, keys, district, villages, issues, concurrency, console, held_on
     allowed = DEADLINE_BASE + DEADLINE_PER_ISSUE * issues
     deadline = time.monotonic() + allowed
     clerk.start()
+    told = {}
     try:
         with progress_bars(console, 36) as progress:
             times, failures = submissions(api, villages, issues, concurrency, progress, mine,
                                           seed, rate=rate)
-            sent = wait_notified(api, keys.district, set(times), deadline, progress, concurrency)
+            sent = wait_notified(api, keys.district, set(times), deadline, progress, concurrency,
+                                 told)
     finally:
         clerk.stop()
     spent = benchcost.cost(before, benchcost.sample(api), len(sent))
-    return Run(times, sent, failures, clerk, allowed, spent)
+    doubled = sorted(issue for issue, ids in told.items() if len(ids) > 1)
+    return Run(times, sent, failures, clerk, allowed, spent, doubled)
 
 
 @dataclass
@@ -277,6 +296,7 @@ class Run:
     clerk: Clerk
     allowed: float
     spent: benchcost.Cost | None = None
+    doubled: list = field(default_factory=list)   # issues whose department was told twice
 
     @property
     def done(self):
@@ -297,22 +317,28 @@ def while_sweeping(config, api, keys, district, villages, issues, concurrency, c
         return None
     if abs(api.get("routing", "/health")["clock"]["moved_by_seconds"] - clock.offset()) > 1:
         return None
-    handled = api.get("routing", "/health")["events"]["handled"]
+    handled = routing_events(api, "handled")
     with progress_bars(console, 36) as progress:
         seeded, _ = submissions(api, villages, issues, concurrency, progress, set(), seed=7,
                                 category="roads", label="issues left at village stations")
-    wait_for("routing to place them", lambda: api.get("routing", "/health")["events"]["handled"]
-             >= handled + len(seeded) or None)
+    wait_for("routing to place them",
+             lambda: routing_events(api, "handled") >= handled + len(seeded) or None)
     from services.routing.service import load_routing_data
     data = load_routing_data(for_service(config, "routing"))
     due = data.calendar.add_working_days(clock.now(), data.rules.limits.days("village")).at
-    fired = api.get("routing", "/health")["events"]["timers_fired"]
+    fired = routing_events(api, "timers_fired")
     moved = time.monotonic()
     clock.move(config["TEST_CLOCK_FILE"], to=due + timedelta(minutes=1))
     run = measure(api, keys, district, villages, issues, concurrency, console, held_on, seed=8)
-    wait_for("routing to fire them", lambda: api.get("routing", "/health")["events"]
-             ["timers_fired"] >= fired + len(seeded) or None)
+    wait_for("routing to fire them",
+             lambda: routing_events(api, "timers_fired") >= fired + len(seeded) or None)
     return run, len(seeded), time.monotonic() - moved
+
+
+def routing_events(api, figure):
+    """An event figure of routing's /health, summed over its replicas."""
+    processes = ["routing", *(name for name in api.replicas if name.startswith("routing#"))]
+    return sum(api.get(name, "/health")["events"][figure] for name in processes)
 
 
 @click.command()
@@ -327,8 +353,13 @@ def while_sweeping(config, api, keys, district, villages, issues, concurrency, c
 @click.option("--rate", type=click.FloatRange(0.1, 10000), default=None,
               help="Submit at this many issues a second (a fixed offered rate, for latency) "
                    "instead of as fast as the concurrency allows.")
+@click.option("--replica", "replicas", multiple=True, metavar="NAME#N=URL",
+              callback=lambda ctx, param, value: _replicas(value),
+              help="Another process of a service, e.g. routing#2=http://127.0.0.1:8102: its "
+                   "CPU, memory and events are shown beside the others (make bench-pg "
+                   "REPLICAS=2 passes these).")
 @click.pass_obj
-def bench(config, issues, concurrency, amqp_messages, timers, rate):
+def bench(config, issues, concurrency, amqp_messages, timers, rate, replicas):
     """Measure submission → department-notified throughput and latency, and the
     raw RabbitMQ rate of the same broker."""
     console = Console()
@@ -336,7 +367,7 @@ def bench(config, issues, concurrency, amqp_messages, timers, rate):
         clock.configure(config)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    api = require_services(config, Api(config, pool=concurrency))
+    api = require_services(config, Api(config, pool=concurrency, replicas=replicas))
     keys = Keys(config)
     district = next(s["id"] for s in api.get("routing", "/stations") if s["tier"] == "district")
     villages = [(str(v["code"]), v["name"]) for t in read_yaml(config["DIRECTORY_FILE"])["towns"]
@@ -377,8 +408,13 @@ def bench(config, issues, concurrency, amqp_messages, timers, rate):
     if done:
         for row in benchcost.rows(run.spent, wall):
             table.add_row(*row)
+        table.add_row("departments told twice of one issue (an effect doubled)",
+                      f"{len(run.doubled)}")
 
     problems = []
+    if run.doubled:
+        problems.append(f"{len(run.doubled)} issues' departments were told more than once; "
+                        f"e.g. {', '.join(run.doubled[:5])}")
     if failures:
         problems.append(f"{len(failures)} of {issues} submissions failed; first: {failures[0]}")
     if missing:

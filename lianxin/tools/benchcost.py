@@ -22,10 +22,12 @@ class Sample:
     client: float = 0.0                                       # the bench's CPU seconds
 
 
-def sample(api, services=SERVICES):
-    """Every service's /health, the engines' CPU seconds so far, and the bench's own."""
+def sample(api):
+    """The /health of every service and replica, the engines' CPU seconds so far, and
+    the bench's own."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return Sample({name: api.get(name, "/health") for name in services}, engine_cpu(),
+    processes = (*SERVICES, *api.replicas)
+    return Sample({name: api.get(name, "/health") for name in processes}, engine_cpu(),
                   usage.ru_utime + usage.ru_stime)
 
 

@@ -59,8 +59,10 @@ class Keys:
 class Api:
     """JSON over HTTP to the four services; one requests.Session per thread."""
 
-    def __init__(self, config, pool=WORKERS):
+    def __init__(self, config, pool=WORKERS, replicas=None):
         self.urls = {name: configuration.base_url(config, name) for name in configuration.SERVICES}
+        self.replicas = dict(replicas or {})      # "routing#2" -> its base URL
+        self.urls.update(self.replicas)
         self.pool = pool
         self._local = threading.local()
 

@@ -1,4 +1,7 @@
 """What the bench says one issue cost, from the samples around a run (no services)."""
+import click
+import pytest
+
 from lianxin.tools import bench, benchcost
 
 
@@ -29,3 +32,22 @@ def test_the_backend_is_named_from_the_services_databases():
     postgres = {"DATABASES": {name: f"postgresql://pg/{name}" for name in benchcost.SERVICES}}
     assert bench.backend(sqlite) == "SQLite"
     assert bench.backend(postgres) == "PostgreSQL (pg8000)"
+
+
+def test_a_replica_is_named_service_hash_number_with_its_url_and_anything_else_refused():
+    assert bench._replicas(["routing#2=http://127.0.0.1:8102/"]) == {
+        "routing#2": "http://127.0.0.1:8102"}
+    for wrong in ("routing=http://x", "router#2=http://x", "notify#2=localhost:1"):
+        with pytest.raises(click.BadParameter, match="NAME#N=URL"):
+            bench._replicas([wrong])
+
+
+def test_a_department_told_twice_of_one_issue_is_counted_once_per_message():
+    sent, told = {}, {}
+    rows = [{"id": 1, "issue_id": "a", "sent_at": "2026-11-28T06:00:00+00:00"},
+            {"id": 2, "issue_id": "a", "sent_at": "2026-11-28T06:00:01+00:00"},
+            {"id": 3, "issue_id": "b", "sent_at": None}]
+    bench._collect(sent, {"a", "b"}, rows, told)
+    bench._collect(sent, {"a", "b"}, rows[:1], told)        # the same message read again
+    assert told == {"a": {1, 2}, "b": {3}}
+    assert list(sent) == ["a"]
