@@ -116,10 +116,16 @@ def load_one(session, column, value, field, lock=False):
 
 
 def make_engine(url):
-    """An engine for ``url``; SQLite gets one connection per process and WAL."""
+    """An engine for ``url``; SQLite gets one connection per process and WAL.
+
+    PostgreSQL goes through psycopg2 (libpq, in C), made to wait on the network through
+    eventlet's hub (psycogreen) so that a query never blocks the process's other work."""
     if url.startswith("postgresql://"):
-        url = "postgresql+pg8000://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg2://" + url[len("postgresql://"):]
     if not url.startswith("sqlite"):
+        if url.startswith("postgresql+psycopg2://"):
+            from psycogreen.eventlet import patch_psycopg
+            patch_psycopg()
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":

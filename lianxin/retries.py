@@ -48,9 +48,6 @@ def sqlstate(error: object) -> str:
     code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
     if code:
         return str(code)
-    args = getattr(error, "args", ())
-    if args and isinstance(args[0], dict):      # pg8000: {'C': '57P01', 'M': ...}
-        return str(args[0].get("C", ""))
     return ""
 
 

@@ -18,7 +18,7 @@ databases() {   # create | drop, through the server's postgres database
 import sys
 from sqlalchemy import create_engine, text
 server, name, action = sys.argv[1:]
-engine = create_engine(server.replace("postgresql://", "postgresql+pg8000://", 1) + "/postgres",
+engine = create_engine(server.replace("postgresql://", "postgresql+psycopg2://", 1) + "/postgres",
                        isolation_level="AUTOCOMMIT")
 with engine.connect() as db:
     for service in ("intake", "routing", "departments", "notify", "console"):

@@ -20,12 +20,12 @@ echo "== tests on SQLite"
 
 if "$PY" - "$PG" <<'PYEOF'
 import sys
-import pg8000.dbapi
+import psycopg2
 from sqlalchemy.engine import make_url
 url = make_url(sys.argv[1] + "/postgres")
 try:
-    pg8000.dbapi.connect(user=url.username or "postgres", host=url.host, port=url.port or 5432,
-                         database="postgres", password=url.password, timeout=5).close()
+    psycopg2.connect(user=url.username or "postgres", host=url.host, port=url.port or 5432,
+                     dbname="postgres", password=url.password, connect_timeout=5).close()
 except Exception as exc:
     print(f"PostgreSQL does not answer at {sys.argv[1]}: {exc}", file=sys.stderr)
     sys.exit(1)

@@ -121,8 +121,8 @@ def backend(config):
     """The services' database engine, as the bench measured it."""
     urls = {name: str(config["DATABASES"][name]) for name in benchcost.SERVICES}
     kinds = sorted({url.split(":", 1)[0] for url in urls.values()})
-    named = {"sqlite": "SQLite", "postgresql": "PostgreSQL (pg8000)",
-             "postgresql+pg8000": "PostgreSQL (pg8000)"}
+    named = {"sqlite": "SQLite", "postgresql": "PostgreSQL (psycopg2)",
+             "postgresql+psycopg2": "PostgreSQL (psycopg2)"}
     return ", ".join(named.get(kind, kind) for kind in kinds)
 
 

@@ -21,14 +21,14 @@ def fresh(service, tmp_path):
 
 
 def _admin(statement):
-    import pg8000.dbapi
+    import psycopg2
     from sqlalchemy.engine import make_url
 
     url = make_url(PG_SERVER + "/postgres")
     try:
-        connection = pg8000.dbapi.connect(user=url.username or "postgres", host=url.host,
-                                          port=url.port or 5432, database="postgres",
-                                          password=url.password)
+        connection = psycopg2.connect(user=url.username or "postgres", host=url.host,
+                                      port=url.port or 5432, dbname="postgres",
+                                      password=url.password, connect_timeout=5)
     except Exception as exc:
         pytest.fail(f"PostgreSQL does not answer at {PG_SERVER} ({exc})", pytrace=False)
     connection.autocommit = True

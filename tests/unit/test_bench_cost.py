@@ -31,7 +31,7 @@ def test_the_backend_is_named_from_the_services_databases():
     sqlite = {"DATABASES": {name: f"sqlite:///var/{name}.db" for name in benchcost.SERVICES}}
     postgres = {"DATABASES": {name: f"postgresql://pg/{name}" for name in benchcost.SERVICES}}
     assert bench.backend(sqlite) == "SQLite"
-    assert bench.backend(postgres) == "PostgreSQL (pg8000)"
+    assert bench.backend(postgres) == "PostgreSQL (psycopg2)"
 
 
 def test_a_replica_is_named_service_hash_number_with_its_url_and_anything_else_refused():
