@@ -3,7 +3,9 @@
 Every delivery ends in exactly one of three places:
 
 - **handled**: the handler's work and the inbox row with the ``event_id`` commit in
-  one transaction; a second delivery finds the row and does nothing;
+  one transaction; a second delivery's inbox row clashes with the first's (the row is
+  inserted before the work, so a repeat costs a failed insert and no query before
+  every event), and it does nothing;
 - **a dead letter**: the message itself is bad (fails its schema, or the handler
   raises for a reason that would recur), so it is stored with the error, and the
   message is acknowledged only once it is stored;
@@ -40,9 +42,6 @@ def consume(db, event_type, payload, handle, context):
     event_id = str(event["event_id"])
     try:
         with db.transaction() as unit:
-            if _seen(unit.session, db.inbox, event_id):
-                db.events["repeated"] += 1
-                return None
             unit.session.execute(insert(db.inbox).values(
                 event_id=event_id, event_type=event_type, received_at=unit.now))
             result = handle(unit, event, **context)
@@ -66,8 +65,8 @@ def _failed(db, event_type, event_id, payload, exc):
         keep(db, event_type, payload, error, status="parked", attempts=count)
         db.attempts.forget(event_id)
         return None
-    if isinstance(exc, IntegrityError) and _seen_now(db, event_id):
-        db.events["repeated"] += 1           # a concurrent delivery of the same event won
+    if isinstance(exc, IntegrityError) and _seen(db, event_id):
+        db.events["repeated"] += 1           # a repeat, or a concurrent delivery that won
         return None
     log.error("%s %s could not be handled", event_type, event_id, exc_info=exc)
     keep(db, event_type, payload, error)
@@ -96,10 +95,7 @@ def keep(db, event_type, payload, error, status="dead", attempts=1):
     log.warning("a %s message was kept as a %s letter: %s", event_type, status, error[:200])
 
 
-def _seen(session, inbox, event_id):
-    return session.execute(select(inbox.c.event_id).where(inbox.c.event_id == event_id)).first()
-
-
-def _seen_now(db, event_id):
+def _seen(db, event_id):
     with db.reading() as session:
-        return _seen(session, db.inbox, event_id)
+        return session.execute(select(db.inbox.c.event_id)
+                               .where(db.inbox.c.event_id == event_id)).first()

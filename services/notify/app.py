@@ -2,7 +2,7 @@
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 
 from lianxin.errors import BadValue, NotFound
 from services.notify import domain
@@ -23,19 +23,30 @@ def queue_messages(unit, event, *, event_type, templates, display_names, default
     # people reached only by phone: a voter, a grid's leader or member
     defaults = dict.fromkeys(("voter", "grid_leader", "grid_member"),
                              voter_channel or default_channel)
+    messages = domain.messages(event_type, event, templates, display_names, zone)
+    chosen = _preferences(unit.session, {(m.recipient_kind, m.recipient_id) for m in messages})
     rows = []
-    for message in domain.messages(event_type, event, templates, display_names, zone):
-        preference = unit.session.get(Preference, (message.recipient_kind, message.recipient_id))
+    for message in messages:
+        preference = chosen.get((message.recipient_kind, message.recipient_id))
         rows.append(NotificationRow(
             issue_id=_text(event.get("issue_id")), event_id=str(event["event_id"]),
             event_type=event_type, recipient_kind=message.recipient_kind,
             recipient_id=message.recipient_id, body=message.body, status="sending", attempts=0,
-            channel=preference.channel if preference else
-            defaults.get(message.recipient_kind, default_channel),
+            channel=preference or defaults.get(message.recipient_kind, default_channel),
             created_at=unit.now, next_attempt_at=unit.now))
     unit.session.add_all(rows)
     unit.session.flush()
     return rows
+
+
+def _preferences(session, recipients):
+    """``{(kind, id): channel}`` chosen by those of ``recipients`` who chose, in one query."""
+    if not recipients:
+        return {}
+    key = tuple_(Preference.recipient_kind, Preference.recipient_id)
+    return {(kind, recipient_id): channel for kind, recipient_id, channel in session.execute(
+        select(Preference.recipient_kind, Preference.recipient_id, Preference.channel)
+        .where(key.in_(sorted(recipients))))}
 
 
 def _text(value):
