@@ -96,7 +96,8 @@ class Clerk(threading.Thread):
         while not self.stopping.wait(CLERK_INTERVAL):
             try:
                 waiting = self.api.get("routing", f"/stations/{self.district}/issues",
-                                       key=self.key, params={"status": "open"})
+                                       key=self.key,
+                                       params={"status": "open", "category": CATEGORY})
                 if not waiting:
                     continue
                 decisions = [{"issue_id": row["id"], "action": "refer"}

@@ -2,7 +2,7 @@
 timeline (a projection of every service's events), and feedback."""
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Text
 
 from lianxin.db import UtcDateTime, service_base
 
@@ -44,6 +44,10 @@ class IssueRow(Base):
     possible_duplicate_of = Column(String(36))
     visit_id = Column(String(36))   # the representative's visit it was raised at
     reception_day = Column(Boolean, nullable=False, default=False, server_default="0")
+
+    # a submission looks for an earlier one of the same phone, village and category
+    # (app.earlier_duplicate) without reading every issue
+    __table_args__ = (Index("ix_issues_duplicate", "voter_phone", "village_code", "category"),)
 
 
 class TimelineRow(Base):

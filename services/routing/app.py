@@ -290,8 +290,10 @@ def check_reviewing_station(station_id, ladder):
                          {"station_id": ["a review is held by a village or town station"]})
 
 
-def station_issues(session, station_id, status=None):
+def station_issues(session, station_id, status=None, category=None):
     query = select(IssueRow).where(IssueRow.station_id == station_id)
     if status:
         query = query.where(IssueRow.status == status)
+    if category:
+        query = query.where(IssueRow.category == category)
     return session.execute(query.order_by(IssueRow.received_at)).scalars().all()

@@ -70,6 +70,7 @@ class RouteOut(Schema):
 
 class StationIssuesQuery(Schema):
     status = fields.String(validate=validate.OneOf(ISSUE_STATUSES))
+    category = fields.String(validate=validate.Length(min=1, max=64))
 
 
 class ResolveIn(Schema):

@@ -97,7 +97,8 @@ class RoutingService(BaseService):
     def station_issues(self, request, station_id, caller, query):
         app.check_station_access(caller, station_id, self.ladder)
         with self.db.reading() as session:
-            return app.station_issues(session, station_id, query.get("status"))
+            return app.station_issues(session, station_id, query.get("status"),
+                                      query.get("category"))
 
     @route("POST", "/stations/<station_id>/reviews", body=schemas.ReviewIn,
            response=schemas.ReviewOut, status=201, auth=ISSUE_HOLDERS,

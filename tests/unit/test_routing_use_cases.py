@@ -323,6 +323,16 @@ def test_a_station_lists_its_own_issues_oldest_first_filtered_by_status(db, plac
             [str(early), str(late)]
 
 
+def test_a_station_lists_its_issues_of_one_category(db, place):
+    roads, _ = place()
+    water, _ = place(category="water")
+    with db.session() as session:
+        assert [r.id for r in app.station_issues(session, VILLAGE_STATION, category="water")] \
+            == [str(water)]
+        assert [r.id for r in app.station_issues(session, VILLAGE_STATION, "open", "roads")] \
+            == [str(roads)]
+
+
 def test_a_station_sees_only_its_own_issues_and_the_district_any(ladder):
     app.check_station_access(DISTRICT, VILLAGE_STATION, ladder)
     app.check_station_access(Caller("station", VILLAGE_STATION), VILLAGE_STATION, ladder)
