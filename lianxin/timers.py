@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+import eventlet
 from marshmallow import Schema, fields
 from sqlalchemy import Boolean, Column, Integer, String, select
 
@@ -159,6 +160,7 @@ def fire_due(db: Any, model: Any, fire: Callable[[Any, Any, str], None],
         if len(due) < limit:
             db.note_sweep(began, fired)
             return fired
+        eventlet.sleep(0)      # let requests and events in between batches (SQLite never yields)
 
 
 def recompute_provisional(unit: Any, model: Any, calendar: WorkCalendar) -> int:

@@ -5,9 +5,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import eventlet
 import pytest
 from sqlalchemy import select
 
+from lianxin import timers
 from lianxin.errors import NotAllowed
 from lianxin.workdays import WorkCalendar
 from services.routing import app, domain
@@ -178,3 +180,19 @@ def test_a_stations_issue_held_by_another_has_its_supervisor_a_tier_up(ladder):
     assert domain.supervisor(an_issue(), ladder) == TOWN_STATION
     assert domain.supervisor(replace(an_issue(), station_id=DISTRICT_STATION), ladder) == \
         DISTRICT_STATION
+
+
+def test_a_long_sweep_lets_the_service_answer_between_its_batches(db):
+    """SQLite never yields to eventlet's hub: a sweep of thousands of timers would hold
+    every request and event of the service until it ended."""
+    with db.unit() as unit:
+        unit.session.add_all(Timer(kind="village", subject_id=str(n), issue_id=str(n),
+                                   holder=VILLAGE_STATION, days=5, started_at=db.now,
+                                   due_at=db.now, state="pending", fire_at=db.now)
+                             for n in range(6))
+    happened = []
+    eventlet.spawn(happened.append, "a request answered")
+    fired = timers.fire_due(db, Timer, lambda unit, timer, stage: happened.append(stage),
+                            limit=2)
+    assert fired == 6
+    assert happened[:3] == ["overdue", "overdue", "a request answered"]
