@@ -54,6 +54,7 @@ MEETING_MAX = 1000            # decisions per meeting (the API's limit)
 PAGE = 1000                   # notifications read per poll
 TAIL = 20                     # issues still missing at the cursor's end, asked for one by one
 POLL_INTERVAL = 0.25
+SETTLE_LIMIT = 900            # seconds to wait for earlier work to drain before a run
 DEADLINE_BASE = 30.0          # seconds, plus DEADLINE_PER_ISSUE per issue
 DEADLINE_PER_ISSUE = 0.2
 CATEGORY, CHANNEL, EVENT = "funding", "online", "assignment_created"
@@ -225,6 +226,33 @@ def _collect(sent, wanted, rows, told=None):
                 sent[issue_id] = at
 
 
+def queued(uri):
+    """Events waiting in the services' queues (ready, not yet delivered)."""
+    from kombu import Connection
+
+    from lianxin.bus import topology
+    with Connection(uri, connect_timeout=5) as connection:
+        channel = connection.default_channel
+        return sum(channel.queue_declare(queue=queue.name, passive=True).message_count
+                   for queue in topology())
+
+
+def settle(uri, console, limit=SETTLE_LIMIT):
+    """Wait until the services have no events queued, so that a run counts only its own
+    work (a run before it, or the time limits it made due, can leave thousands)."""
+    waiting = queued(uri)
+    give_up = time.monotonic() + limit
+    with console.status("") as status:
+        while waiting:
+            if time.monotonic() > give_up:
+                raise DemoError(f"the services still have {waiting} events queued after "
+                                f"{limit}s; a run now would count their work as its own")
+            status.update(f"waiting for the services to finish earlier work: {waiting} "
+                          "events queued")
+            time.sleep(1)
+            waiting = queued(uri)
+
+
 def amqp_rates(uri, count):
     """Messages per second published (confirms off) and consumed back, on a fresh queue."""
     from kombu import Connection, Consumer, Producer, Queue
@@ -270,6 +298,7 @@ def measure(api, keys, district, villages, issues, concurrency, console, held_on
     """(a)–(c) once: the submissions' times, the notifications' times, what failed, and
     what it cost (``benchcost``)."""
     mine = set()
+    settle(api.amqp_uri, console)
     before = benchcost.sample(api)
     clerk = Clerk(api, keys.district, district, held_on, mine)
     allowed = DEADLINE_BASE + DEADLINE_PER_ISSUE * issues

@@ -62,6 +62,7 @@ class Api:
     def __init__(self, config, pool=WORKERS, replicas=None):
         self.urls = {name: configuration.base_url(config, name) for name in configuration.SERVICES}
         self.replicas = dict(replicas or {})      # "routing#2" -> its base URL
+        self.amqp_uri = config["AMQP_URI"]
         self.urls.update(self.replicas)
         self.pool = pool
         self._local = threading.local()
