@@ -18,7 +18,7 @@ SERVICE_CLASSES = {
 
 
 # Commands of lianxin.tools load when named: a service's process never imports the
-# report writers (openpyxl, matplotlib) or the bench, which cost it 50 MB.
+# report writers (openpyxl, matplotlib) or the bench, which cost it about 80 MB.
 TOOLS = {"demo": "demo:demo", "users": "users:users", "grid": "gridroster:grid",
          "report": "report:report", "bench": "bench:bench",
          "dead-letters": "deadletters:dead_letters"}
