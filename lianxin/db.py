@@ -155,10 +155,18 @@ def migrate(engine, migrations_dir):
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
     with _migration_lock(engine), engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('lianxin-migrate'))"))
+        one_at_a_time(connection, "lianxin-migrate")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def one_at_a_time(connection, name):
+    """On PostgreSQL, hold lock ``name`` until the transaction ends, so that transactions
+    taking it run one after another (SQLite has one writer at a time already).
+    ``connection`` is a Connection or a Session."""
+    dialect = getattr(connection, "dialect", None) or connection.get_bind().dialect
+    if dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
 
 
 @contextmanager

@@ -367,8 +367,7 @@ def while_sweeping(config, api, keys, district, villages, issues, concurrency, c
 
 def routing_events(api, figure):
     """An event figure of routing's /health, summed over its replicas."""
-    processes = ["routing", *(name for name in api.replicas if name.startswith("routing#"))]
-    return sum(api.get(name, "/health")["events"][figure] for name in processes)
+    return sum(api.get(name, "/health")["events"][figure] for name in api.processes("routing"))
 
 
 @click.command()

@@ -26,7 +26,7 @@ def sample(api):
     """The /health of every service and replica, the engines' CPU seconds so far, and
     the bench's own."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    processes = (*SERVICES, *api.replicas)
+    processes = [name for service in SERVICES for name in api.processes(service)]
     return Sample({name: api.get(name, "/health") for name in processes}, engine_cpu(),
                   usage.ru_utime + usage.ru_stime)
 

@@ -77,6 +77,10 @@ class Api:
             session.headers["Accept"] = "application/json"
         return session
 
+    def processes(self, service):
+        """The names of ``service``'s processes: itself and its replicas."""
+        return [service, *(name for name in self.replicas if name.startswith(f"{service}#"))]
+
     def request(self, method, service, path, key=None, expect=(200,), params=None, json=None):
         """The decoded JSON answer, or ``DemoError`` naming the request and the answer."""
         response = self.raw(method, service, path, key=key, params=params, json=json)

@@ -7,10 +7,11 @@ import json
 import logging
 from datetime import timedelta
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from lianxin import signing
+from lianxin.db import one_at_a_time
 from lianxin.retries import backoff
 from services.intake import domain
 from services.intake.grid.models import DeliveryRow, GridReportRow
@@ -30,8 +31,7 @@ def record(unit, row, event_type, event):
 
     The feed pages by change id, so ids must become visible in their order: on
     PostgreSQL one transaction at a time records a change (SQLite has one writer)."""
-    if unit.session.bind.dialect.name == "postgresql":
-        unit.session.execute(text("SELECT pg_advisory_xact_lock(hashtext('lianxin-grid-feed'))"))
+    one_at_a_time(unit.session, "lianxin-grid-feed")
     report_id = unit.session.execute(select(GridReportRow.report_id).where(
         GridReportRow.issue_id == row.id)).scalar()
     seq = (unit.session.execute(select(func.max(DeliveryRow.seq)).where(
