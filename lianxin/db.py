@@ -26,7 +26,6 @@ from sqlalchemy import (
     TypeDecorator,
     create_engine,
     event,
-    insert,
     select,
     text,
 )
@@ -35,8 +34,9 @@ from sqlalchemy.pool import QueuePool
 
 from lianxin import bus, clock, contracts, idempotency, inbox
 from lianxin.errors import NotFound
-from lianxin.outbox import Relay
+from lianxin.outbox import LEASE, Relay
 from lianxin.retries import Attempts
+from lianxin.statements import inserting
 
 log = logging.getLogger(__name__)
 
@@ -185,24 +185,32 @@ def _migration_lock(engine):
 
 
 class Unit:
-    """One transaction as a worker sees it: the session, the time, and ``publish``."""
+    """One transaction as a worker sees it: the session, the time, and ``publish``.
 
-    def __init__(self, session, outbox, service, now=None, actor=None):
+    Events are recorded under the lease ``claim`` (the relay's of this process) when
+    given, for the relay to publish straight after commit (``lianxin.outbox``)."""
+
+    def __init__(self, session, outbox, service, now=None, actor=None, claim=None):
         self.session = session
         self.now = now or utcnow()
         self.actor = actor           # the front end's user on whose behalf it acts, if any
         self._outbox = outbox
         self._service = service
-        self.published = []
+        self._claim = claim
+        self.published = []          # the payloads
+        self.outbound = []           # the same, as the relay publishes them
 
     def publish(self, event_type, issue_id, **data):
         if contracts.publisher(event_type) != self._service:
             raise ValueError(f"{self._service} does not publish {event_type}")
         payload = contracts.new_event(event_type, issue_id, now=self.now, **data)
-        self.session.execute(insert(self._outbox).values(
-            event_id=payload["event_id"], event_type=event_type, payload=payload,
-            created_at=self.now))
+        self.session.execute(inserting(self._outbox), {
+            "event_id": payload["event_id"], "event_type": event_type, "payload": payload,
+            "created_at": self.now, "claim": self._claim,
+            "claimed_until": self.now + LEASE if self._claim else None})
         self.published.append(payload)
+        self.outbound.append({"event_id": payload["event_id"], "event_type": event_type,
+                              "payload": payload})
         return payload
 
 
@@ -252,7 +260,8 @@ class Database(DependencyProvider):
         background: the caller never waits on the broker, and a relay that fails is
         left to the sweep, never reported as the work's failure."""
         session = self.sessions()
-        unit = Unit(session, self.outbox, self.service, actor=actor)
+        unit = Unit(session, self.outbox, self.service, actor=actor,
+                    claim=self.relay.token if relay else None)
         try:
             yield unit
             session.commit()
@@ -261,8 +270,8 @@ class Database(DependencyProvider):
             raise
         finally:
             session.close()
-        if relay and unit.published:
-            self.relay.nudge()
+        if relay and unit.outbound:
+            self.relay.hand(unit.outbound)
 
     @contextmanager
     def reading(self):

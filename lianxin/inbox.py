@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lianxin import contracts
 from lianxin.retries import Retry, backoff, is_transient
+from lianxin.statements import inserting
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,8 @@ def consume(db, event_type, payload, handle, context):
     event_id = str(event["event_id"])
     try:
         with db.transaction() as unit:
-            unit.session.execute(insert(db.inbox).values(
-                event_id=event_id, event_type=event_type, received_at=unit.now))
+            unit.session.execute(inserting(db.inbox), {
+                "event_id": event_id, "event_type": event_type, "received_at": unit.now})
             result = handle(unit, event, **context)
     except Exception as exc:
         return _failed(db, event_type, event_id, payload, exc)

@@ -1,11 +1,15 @@
 """The outbox relay: events committed with their state change, then published.
 
-A relay claims a batch of unsent rows with a short lease (one small transaction),
-publishes them with publisher confirms outside any transaction, then marks them
-sent. Two relays, in one process or in two replicas, never claim the same row while
-its lease runs; a relay that dies mid-batch leaves its rows to be claimed again when
-the lease ends (a repeat that consumers' inboxes ignore). A sweep every
-``RELAY_INTERVAL`` seconds relays whatever is still unsent.
+The transaction that records an event also takes a short lease on it for this
+process (``Relay.token``), so the relay publishes what its own process committed
+straight from memory (``hand``), with publisher confirms, outside any transaction,
+then marks those events sent in one statement. A sweep every ``RELAY_INTERVAL``
+seconds claims whatever else is unsent and free: events whose publishing failed
+(their lease is given back), and events of a process that stopped before
+publishing (their lease runs out). Claiming is one small transaction with the
+same lease, so two relays, in one process or in two replicas, never both take a
+row while its lease runs; a relay that dies mid-batch leaves its rows to be
+claimed again (a repeat that consumers' inboxes ignore).
 """
 import logging
 import threading
@@ -23,56 +27,70 @@ LEASE = timedelta(seconds=10)
 
 
 class Relay:
-    """Publishes one service's outbox; ``wake()`` after each commit that added events."""
+    """Publishes one service's outbox: ``hand`` it the events each commit added."""
 
     def __init__(self, database, publisher):
         self.db = database
         self.publisher = publisher
+        self.token = str(uuid.uuid4())   # the lease this process's commits take
         self._lock = threading.Lock()
-        self._dirty = False
+        self._fresh = []                 # committed under that lease, not yet published
         self.published = 0
 
-    def nudge(self):
-        """Relay soon, in a greenthread of its own: the caller (an HTTP request, a
-        handler) never waits on the broker, which may be slow or away."""
-        self._dirty = True
+    def hand(self, events):
+        """Publish events just committed under ``token``, soon, in a greenthread of its
+        own: the caller (an HTTP request, a handler) never waits on the broker, which
+        may be slow or away."""
+        self._fresh.extend(events)
         if not self._lock.locked():
-            eventlet.spawn_n(self.sweep)
-
-    def wake(self):
-        """Relay now, or have the relay already running go round once more."""
-        self._dirty = True
-        if not self._lock.acquire(blocking=False):
-            return
-        try:
-            while self._dirty:
-                self._dirty = False
-                while self._relay_batch() == RELAY_BATCH:
-                    pass
-        finally:
-            self._lock.release()
+            eventlet.spawn_n(self._quietly, self._relay_fresh)
 
     def sweep(self):
-        """One pass of the background sweep: never raises, says what went wrong."""
+        """One pass of the background sweep: this process's events, then every other
+        unsent event that is free. Never raises; says what went wrong."""
+        self._quietly(self._relay_all)
+
+    def _quietly(self, relay):
         try:
-            self.wake()
+            relay()
         except Exception as exc:
             if is_transient(exc):
                 log.warning("outbox relay failed (%s); will retry", type(exc).__name__)
             else:
                 log.exception("outbox relay failed; will retry")
 
-    def _relay_batch(self):
-        rows = self._claim()
+    def _relay_fresh(self):
+        if not self._lock.acquire(blocking=False):
+            return                       # the relay running takes what was handed
+        try:
+            self._publish_fresh()
+        finally:
+            self._lock.release()
+
+    def _relay_all(self):
+        with self._lock:
+            self._publish_fresh()
+            while self._publish(self._claim()) == RELAY_BATCH:
+                pass
+            self._publish_fresh()     # what was handed in while claiming
+
+    def _publish_fresh(self):
+        while self._fresh:
+            batch, self._fresh = self._fresh[:RELAY_BATCH], self._fresh[RELAY_BATCH:]
+            self._publish(batch)
+
+    def _publish(self, events):
+        """Publish ``events`` (each with ``event_id`` and ``event_type``) in order, then
+        mark the published sent and give back the lease on the rest."""
         sent = []
         try:
-            for row in rows:
-                self.publisher.publish(row.payload, routing_key=row.event_type)
-                sent.append(row.id)
+            for event in events:
+                self.publisher.publish(event["payload"], routing_key=event["event_type"])
+                sent.append(event["event_id"])
         finally:
-            self._settle(sent, [row.id for row in rows if row.id not in set(sent)])
+            self._settle(sent, [e["event_id"] for e in events[len(sent):]])
         self.published += len(sent)
-        return len(rows)
+        return len(events)
 
     def _claim(self):
         outbox, token = self.db.outbox, str(uuid.uuid4())
@@ -87,9 +105,9 @@ class Relay:
                 return []
             unit.session.execute(update(outbox).where(outbox.c.id.in_(ids), *free)
                                  .values(claim=token, claimed_until=unit.now + LEASE))
-            return unit.session.execute(
-                select(outbox.c.id, outbox.c.event_type, outbox.c.payload)
-                .where(outbox.c.claim == token).order_by(outbox.c.id)).all()
+            return [row._asdict() for row in unit.session.execute(
+                select(outbox.c.event_id, outbox.c.event_type, outbox.c.payload)
+                .where(outbox.c.claim == token).order_by(outbox.c.id))]
 
     def _settle(self, sent, unsent):
         """Mark what was published; give back the lease on what was not."""
@@ -98,8 +116,8 @@ class Relay:
         outbox = self.db.outbox
         with self.db.transaction(relay=False) as unit:
             if sent:
-                unit.session.execute(update(outbox).where(outbox.c.id.in_(sent))
+                unit.session.execute(update(outbox).where(outbox.c.event_id.in_(sent))
                                      .values(sent_at=unit.now))
             if unsent:
-                unit.session.execute(update(outbox).where(outbox.c.id.in_(unsent))
+                unit.session.execute(update(outbox).where(outbox.c.event_id.in_(unsent))
                                      .values(claim=None, claimed_until=None))
