@@ -1,8 +1,9 @@
 """Notify's use cases: queue the messages an event calls for, deliver, retry."""
 import logging
+import threading
 from dataclasses import dataclass
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import bindparam, insert, select, update
 
 from lianxin.errors import BadValue, NotFound
 from services.notify import domain
@@ -24,29 +25,32 @@ def queue_messages(unit, event, *, event_type, templates, display_names, default
     defaults = dict.fromkeys(("voter", "grid_leader", "grid_member"),
                              voter_channel or default_channel)
     messages = domain.messages(event_type, event, templates, display_names, zone)
+    if not messages:
+        return []
     chosen = _preferences(unit.session, {(m.recipient_kind, m.recipient_id) for m in messages})
-    rows = []
-    for message in messages:
-        preference = chosen.get((message.recipient_kind, message.recipient_id))
-        rows.append(NotificationRow(
-            issue_id=_text(event.get("issue_id")), event_id=str(event["event_id"]),
-            event_type=event_type, recipient_kind=message.recipient_kind,
-            recipient_id=message.recipient_id, body=message.body, status="sending", attempts=0,
-            channel=preference or defaults.get(message.recipient_kind, default_channel),
-            created_at=unit.now, next_attempt_at=unit.now))
-    unit.session.add_all(rows)
-    unit.session.flush()
-    return rows
+    issue_id, event_id = _text(event.get("issue_id")), str(event["event_id"])
+    return unit.session.execute(insert(NOTIFICATIONS).returning(
+        *NOTIFICATIONS.c, sort_by_parameter_order=True), [{
+        "issue_id": issue_id, "event_id": event_id, "event_type": event_type,
+        "recipient_kind": m.recipient_kind, "recipient_id": m.recipient_id, "body": m.body,
+        "status": "sending", "attempts": 0, "created_at": unit.now, "next_attempt_at": unit.now,
+        "channel": chosen.get((m.recipient_kind, m.recipient_id))
+        or defaults.get(m.recipient_kind, default_channel)} for m in messages]).all()
+
+
+NOTIFICATIONS = NotificationRow.__table__
+SENT = (update(NOTIFICATIONS).where(NOTIFICATIONS.c.id.in_(bindparam("ids", expanding=True)))
+        .values(status="sent", sent_at=bindparam("at"), last_error=None, channel=bindparam("by"),
+                attempts=NOTIFICATIONS.c.attempts + 1))
+PREFERENCES = (select(Preference.recipient_kind, Preference.recipient_id, Preference.channel)
+               .where(Preference.recipient_id.in_(bindparam("ids", expanding=True))))
 
 
 def _preferences(session, recipients):
     """``{(kind, id): channel}`` chosen by those of ``recipients`` who chose, in one query."""
-    if not recipients:
-        return {}
-    key = tuple_(Preference.recipient_kind, Preference.recipient_id)
-    return {(kind, recipient_id): channel for kind, recipient_id, channel in session.execute(
-        select(Preference.recipient_kind, Preference.recipient_id, Preference.channel)
-        .where(key.in_(sorted(recipients))))}
+    found = session.execute(PREFERENCES, {"ids": sorted({r for _, r in recipients})})
+    return {(kind, recipient_id): channel for kind, recipient_id, channel in found
+            if (kind, recipient_id) in recipients}
 
 
 def _text(value):
@@ -89,19 +93,54 @@ def send_all(rows, channels, contact, fallback=None):
 
 def record_outcomes(unit, outcomes):
     """Record every outcome of ``send_all``: sent; refused for good; or failed, and due
-    again after a back-off."""
+    again after a back-off. The sent, the common case, take one statement per channel."""
+    sent = {}
+    for row_id, outcome in outcomes.items():
+        if outcome.error is None:
+            sent.setdefault(outcome.channel, []).append(row_id)
+    for channel, ids in sent.items():
+        unit.session.execute(SENT, {"ids": ids, "by": channel, "at": unit.now})
+    unsent = [row_id for row_id, outcome in outcomes.items() if outcome.error is not None]
+    if not unsent:
+        return
     for stored in unit.session.execute(select(NotificationRow).where(
-            NotificationRow.id.in_(outcomes))).scalars():
+            NotificationRow.id.in_(unsent))).scalars():
         outcome = outcomes[stored.id]
         stored.attempts += 1
         stored.channel = outcome.channel
-        if outcome.error is None:
-            stored.status, stored.sent_at, stored.last_error = "sent", unit.now, None
-        elif outcome.final:
+        if outcome.final:
             stored.status, stored.last_error = "refused", outcome.error
         else:
             stored.status, stored.last_error = "failed", outcome.error
             stored.next_attempt_at = domain.retry_at(stored.attempts, unit.now)
+
+
+class Recorder:
+    """Outcomes written together. The worker that finds no write running writes every
+    outcome handed in meanwhile, a transaction a round, until none is left; the others
+    return at once. What a failed write could not take waits for the next write (the
+    sweep's, at the latest); a row whose outcome is lost with the process stays
+    'sending' and is sent again once ``stuck_after`` has passed."""
+
+    def __init__(self):
+        self._pending = {}
+        self._lock = threading.Lock()
+
+    def record(self, db, outcomes):
+        self._pending.update(outcomes)
+        if not self._pending or not self._lock.acquire(blocking=False):
+            return
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, {}
+                try:
+                    with db.transaction() as unit:
+                        record_outcomes(unit, batch)
+                except Exception:
+                    self._pending = {**batch, **self._pending}
+                    raise
+        finally:
+            self._lock.release()
 
 
 def _send(row, channels, contact, fallback):
