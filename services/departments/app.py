@@ -25,7 +25,7 @@ def create_assignments(unit, event, *, data):
                             created_at=unit.now, updated_at=unit.now)
         unit.session.add(row)
         _record(unit, row, "assign", "assignment_created", event["note"])
-        rearm(unit, row, data)
+        start(unit, row, data)
 
 
 def act(unit, assignment_id, action, department, note=None, *, data):
@@ -66,10 +66,16 @@ def rearm(unit, row, data):
     a request for an extension nobody decided lapses once it is no longer handled."""
     timers.close(unit, Timer, row.id)
     row.overdue_since = None
-    limit = domain.time_limit(row.status)
-    if limit != domain.EXTENDABLE:
+    if domain.time_limit(row.status) != domain.EXTENDABLE:
         for request in _extensions(unit.session, row.id, "requested"):
             request.status, request.decided_at = "lapsed", unit.now
+    start(unit, row, data)
+
+
+def start(unit, row, data):
+    """Start the time limit the assignment's status calls for, if any (a new assignment
+    has no limit to end and no extension to lapse)."""
+    limit = domain.time_limit(row.status)
     if limit is not None:
         timers.arm(unit, Timer, data.calendar, kind=limit, subject_id=row.id,
                    issue_id=row.issue_id, holder=row.department,

@@ -37,7 +37,7 @@ def place_issue(unit, event, *, data):
                    cooperating=[], **{f: getattr(issue, f) for f in ISSUE_FIELDS})
     unit.session.add(row)
     _record(unit, row, domain.Decision(issue, "issue_routed", {"note": None}))
-    rearm(unit, row, data)
+    start(unit, row, data)
     if event["resolution"]:
         act_on(unit, row, "resolve", data, note=event["resolution"])
 
@@ -76,6 +76,11 @@ def act_on(unit, row, action, data, **params):
 def rearm(unit, row, data):
     """End the issue's running time limits and start those its new state calls for."""
     timers.close(unit, Timer, row.id)
+    start(unit, row, data)
+
+
+def start(unit, row, data):
+    """Start the time limits the issue's state calls for (a new issue has none to end)."""
     for limit in domain.time_limits(to_issue(row)):
         timers.arm(unit, Timer, data.calendar, kind=limit.name, subject_id=row.id,
                    issue_id=row.id, holder=limit.holder, remind=limit.remind,
