@@ -1,11 +1,13 @@
 """Intake's use cases: submission, the voter's timeline, feedback, contact."""
 import secrets
 import uuid
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from lianxin.db import load_one
 from lianxin.errors import BadValue, NotFound, NotYours
+from lianxin.statements import inserting
 from services.intake import domain, receptions
 from services.intake.models import FeedbackRow, IssueRow, TimelineRow
 
@@ -71,23 +73,37 @@ def earlier_duplicate(session, submission, now, window):
 
 def project(unit, event, *, event_type, also=None):
     """Add a step to the voter's timeline; routing's events also move the status;
-    ``also(unit, row, event_type, event)`` is told of it in the same transaction."""
-    row = load(unit.session, event["issue_id"], lock=True)
-    unit.session.add(TimelineRow(issue_id=row.id, event_type=event_type,
-                                 status=event.get("status"), tier=event.get("tier"),
-                                 station_id=event.get("station_id"),
-                                 department=event.get("department"), note=event.get("note"),
-                                 actor=event.get("actor"), occurred_at=event["occurred_at"]))
-    if domain.is_newer(event.get("version"), row.version):
-        row.version = event["version"]
-        row.status, row.tier = event["status"], event["tier"]
-        row.current_station_id = event["station_id"]
-        row.department = event["department"]
+    ``also(unit, issue, event_type, event)`` is told of it in the same transaction."""
+    issue = _projection(unit.session, event["issue_id"])
+    unit.session.execute(inserting(TimelineRow.__table__), {
+        "issue_id": issue.id, "event_type": event_type, "status": event.get("status"),
+        "tier": event.get("tier"), "station_id": event.get("station_id"),
+        "department": event.get("department"), "note": event.get("note"),
+        "actor": event.get("actor"), "occurred_at": event["occurred_at"]})
+    if domain.is_newer(event.get("version"), issue.version):
+        moved = {"version": event["version"], "status": event["status"], "tier": event["tier"],
+                 "current_station_id": event["station_id"], "department": event["department"],
+                 "closed_at": event["occurred_at"] if event_type == "issue_closed" else None}
         if event_type in ("issue_reopened", "issue_closed"):
-            row.feedback_pending = False   # reopened: a new handling; closed: reopen window
-        row.closed_at = event["occurred_at"] if event_type == "issue_closed" else None
+            moved["feedback_pending"] = False  # reopened: a new handling; closed: reopen window
+        unit.session.execute(update(ISSUES).where(ISSUES.c.id == issue.id).values(**moved))
+        vars(issue).update(moved)
     if also is not None:
-        also(unit, row, event_type, event)
+        also(unit, issue, event_type, event)
+
+
+ISSUES = IssueRow.__table__
+PROJECTED = select(*(ISSUES.c[name] for name in (
+    "id", "version", "tracking_no", "channel", "village_code", "status", "tier",
+    "current_station_id", "department"))).where(ISSUES.c.id == bindparam("id")).with_for_update()
+
+
+def _projection(session, issue_id):
+    """What a step of the issue changes and the grid system is told, its row locked."""
+    found = session.execute(PROJECTED, {"id": str(issue_id)}).first()
+    if found is None:
+        raise NotFound(f"no issue {issue_id}", {"issue_id": ["not found"]})
+    return SimpleNamespace(**found._asdict())
 
 
 def give_feedback(unit, issue_id, feedback, caller=None, reopen_until=None):
