@@ -47,6 +47,7 @@ from lianxin.tools.client import (
     require_services,
     wait_for,
 )
+from lianxin.tools.floor import floor
 from lianxin.tools.gridbench import grid_figures
 
 CLERK_INTERVAL = 0.1          # seconds between the clerk's looks at the district
@@ -54,6 +55,7 @@ MEETING_MAX = 1000            # decisions per meeting (the API's limit)
 PAGE = 1000                   # notifications read per poll
 TAIL = 20                     # issues still missing at the cursor's end, asked for one by one
 POLL_INTERVAL = 0.25
+FLOOR_EVENTS = 2000          # events published and consumed for the floor's figure
 SETTLE_LIMIT = 900            # seconds to wait for earlier work to drain before a run
 DEADLINE_BASE = 30.0          # seconds, plus DEADLINE_PER_ISSUE per issue
 DEADLINE_PER_ISSUE = 0.2
@@ -461,6 +463,11 @@ def bench(config, issues, concurrency, amqp_messages, timers, rate, replicas):
         handled = sum(run.spent.handled.values()) * run.rate()
         table.add_row("events handled by the services / raw consume rate",
                       f"{handled:,.0f} / {consume:,.0f} msgs/s = {handled / consume:.1%}")
+        with console.status(f"the floor: {FLOOR_EVENTS} events to a handler doing nothing"):
+            least = floor(config["AMQP_URI"], FLOOR_EVENTS, int(config.get("max_workers") or 10),
+                          benchcost.engine_cpu)
+        for row in benchcost.floor_rows(least, run.spent):
+            table.add_row(*row)
         if timers:
             from lianxin.tools.timerbench import sweep_rate
             with console.status(f"one sweep of {timers} due timers on a scratch database"):

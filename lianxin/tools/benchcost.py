@@ -98,3 +98,22 @@ def rows(spent, wall_seconds):
 def _by_service(figures):
     total = sum(figures.values())
     return f"{total:.1f} (" + ", ".join(f"{n} {v:.1f}" for n, v in figures.items()) + ")"
+
+
+def floor_rows(least, spent):
+    """The bench table's rows for the floor (``lianxin.tools.floor``): one event published
+    and one delivered with nothing done, and what an issue's events cost at that floor."""
+    publish, deliver = sum(least["publish"].values()), sum(least["deliver"].values())
+    yield ("floor: one event published with confirms",
+           f"{publish:.2f} ms CPU ({_parts(least['publish'])})")
+    yield ("floor: one delivery to a handler doing nothing",
+           f"{deliver:.2f} ms CPU ({_parts(least['deliver'])})")
+    published, handled = sum(spent.published.values()), sum(spent.handled.values())
+    issue = publish * published + deliver * handled
+    yield (f"floor of an issue ({published:.1f} published, {handled:.1f} delivered)",
+           f"{issue:.1f} ms of {spent.total_cpu_ms:.1f} ms; at most "
+           f"{1000 * (os.cpu_count() or 1) / max(issue, 1e-9):.0f} issues/s")
+
+
+def _parts(figures):
+    return ", ".join(f"{name} {ms:.2f}" for name, ms in figures.items())

@@ -51,3 +51,15 @@ def test_a_department_told_twice_of_one_issue_is_counted_once_per_message():
     bench._collect(sent, {"a", "b"}, rows[:1], told)        # the same message read again
     assert told == {"a": {1, 2}, "b": {3}}
     assert list(sent) == ["a"]
+
+
+def test_an_issues_floor_is_its_events_published_and_delivered_at_the_floors_cost():
+    spent = benchcost.Cost(10, {"intake": 30.0}, handled={"intake": 9.0},
+                           published={"intake": 4.0}, peak_rss_mb={}, restarted=[])
+    least = {"publish": {"publisher": 0.5, "RabbitMQ": 0.25},
+             "deliver": {"consumer": 0.75, "RabbitMQ": 0.25}}
+    shown = dict(benchcost.floor_rows(least, spent))
+    assert shown["floor: one event published with confirms"] == \
+        "0.75 ms CPU (publisher 0.50, RabbitMQ 0.25)"
+    assert shown["floor of an issue (4.0 published, 9.0 delivered)"].startswith(
+        "12.0 ms of 30.0 ms; at most")

@@ -1,0 +1,105 @@
+"""The floor of the stack: what an event costs when nothing at all is done with it.
+
+``lianxin bench`` publishes N events the way the outbox relay does (nameko's
+publisher, persistent, with publisher confirms), then has a nameko service whose
+handler does nothing consume them the way every service does (nameko's event
+handler, acknowledging each). The CPU of the publisher, of the consumer and of
+RabbitMQ, divided by N, is the least one published event and one delivery can cost
+on this machine before any database, schema or rule. Times the events an issue
+publishes and the deliveries it takes, it is the least an issue can cost here.
+
+``python -m lianxin.tools.floor AMQP_URI COUNT MAX_WORKERS`` is the consumer: it
+prints its CPU seconds from its first delivery to its last acknowledgement.
+"""
+import json
+import resource
+import subprocess
+import sys
+import uuid
+
+import eventlet
+
+SOURCE, EVENT = "lianxin-floor", "tick"
+QUEUE = f"evt-{SOURCE}-{EVENT}--floor.on_tick"
+READY = "ready"
+
+
+def _cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _payload(n):
+    """About the size of a real event (an issue referred to a department)."""
+    return {"event_id": str(uuid.uuid4()), "occurred_at": "2026-11-28T09:00:00+00:00",
+            "issue_id": str(uuid.uuid4()), "tracking_no": f"HB2026110{n:05d}",
+            "status": "referred", "tier": "district", "station_id": "st-610902",
+            "department": "fgj", "cooperating": [], "category": "funding", "version": 3,
+            "title": "产业路项目资金申请", "note": "会议决定交办", "description": "压测" * 40}
+
+
+def floor(amqp_uri, count, max_workers, engine_cpu):
+    """``{"publish": {part: ms per event}, "deliver": {part: ms per event}}``, the parts
+    being the publisher or the consumer, and each engine ``engine_cpu()`` sees."""
+    from kombu import Connection, Queue
+    from nameko.events import get_event_exchange
+
+    from lianxin.bus import event_publisher
+    exchange = get_event_exchange(SOURCE, {})
+    with Connection(amqp_uri, connect_timeout=5) as connection:
+        Queue(QUEUE, exchange=exchange, routing_key=EVENT, durable=True)(
+            connection.default_channel).declare()
+    try:
+        publisher = event_publisher(amqp_uri, SOURCE)
+        payloads = [_payload(n) for n in range(count)]
+        engines, cpu = engine_cpu(), _cpu()
+        for payload in payloads:
+            publisher.publish(payload, routing_key=EVENT)
+        published = {"publisher": _cpu() - cpu, **_spent(engines, engine_cpu())}
+        consumer = subprocess.Popen(
+            [sys.executable, "-m", "lianxin.tools.floor", amqp_uri, str(count), str(max_workers)],
+            stdout=subprocess.PIPE, text=True)
+        if consumer.stdout.readline().strip() != READY:
+            raise RuntimeError("the floor's consumer did not start")
+        engines = engine_cpu()
+        out, _ = consumer.communicate(timeout=300)
+        delivered = {"consumer": float(out), **_spent(engines, engine_cpu())}
+    finally:
+        with Connection(amqp_uri, connect_timeout=5) as connection:
+            connection.default_channel.queue_delete(QUEUE)
+    return {"publish": {k: 1000 * v / count for k, v in published.items()},
+            "deliver": {k: 1000 * v / count for k, v in delivered.items()}}
+
+
+def _spent(before, after):
+    return {name: seconds - before.get(name, seconds) for name, seconds in after.items()}
+
+
+def consume(amqp_uri, count, max_workers):
+    """Run a service whose handler does nothing until ``count`` events were handled and
+    acknowledged; print the CPU seconds it took."""
+    from nameko.containers import ServiceContainer
+    from nameko.events import event_handler
+
+    handled = []
+
+    class Floor:
+        name = "floor"
+
+        @event_handler(SOURCE, EVENT)
+        def on_tick(self, payload):
+            handled.append(payload["event_id"])
+
+    container = ServiceContainer(Floor, {"AMQP_URI": amqp_uri, "max_workers": max_workers})
+    print(READY, flush=True)
+    cpu = _cpu()
+    container.start()
+    while len(handled) < count:
+        eventlet.sleep(0.01)
+    container.stop()            # lets the last workers finish and acknowledge
+    print(json.dumps(_cpu() - cpu), flush=True)
+
+
+if __name__ == "__main__":
+    eventlet.monkey_patch()
+    consume(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
