@@ -72,7 +72,9 @@ def floor(amqp_uri, count, max_workers, engine_cpu):
 
 
 def _spent(before, after):
-    return {name: seconds - before.get(name, seconds) for name, seconds in after.items()}
+    """CPU seconds each engine spent between two samples (an idle one is left out)."""
+    spent = {name: seconds - before.get(name, seconds) for name, seconds in after.items()}
+    return {name: seconds for name, seconds in spent.items() if seconds > 0}
 
 
 def consume(amqp_uri, count, max_workers):
