@@ -7,6 +7,7 @@ each ``event_id`` in the inbox in the same transaction as its work.
 """
 import fcntl
 import logging
+import time
 from collections import Counter
 from contextlib import contextmanager
 from datetime import timezone
@@ -29,6 +30,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -39,6 +41,7 @@ from lianxin.retries import Attempts
 from lianxin.statements import inserting
 
 log = logging.getLogger(__name__)
+IDLE_TEST_SECONDS = 1.0   # a PostgreSQL connection unused this long is tested before use
 
 
 def utcnow():
@@ -126,7 +129,9 @@ def make_engine(url):
         if url.startswith("postgresql+psycopg2://"):
             from psycogreen.eventlet import patch_psycopg
             patch_psycopg()
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        engine = create_engine(url, pool_size=10, max_overflow=10)
+        _test_when_idle(engine, IDLE_TEST_SECONDS)
+        return engine
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -142,6 +147,26 @@ def make_engine(url):
         cursor.close()
 
     return engine
+
+
+def _test_when_idle(engine, seconds):
+    """Test a pooled connection with a round trip before use only when it has sat unused
+    for ``seconds``: one the server dropped meanwhile (a restart, an idle timeout) is
+    replaced instead of failing the work, and under load no round trip is spent on it."""
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection, record):
+        record.info["idle_from"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _test(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get("idle_from", 0.0) < seconds:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(str(exc)) from exc   # the pool connects afresh
 
 
 def migrations_of(service):
