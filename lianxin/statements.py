@@ -5,8 +5,17 @@ statement object; one object reused keeps that key, so running it costs no build
 and no keying, only the execution."""
 import functools
 
+from sqlalchemy import bindparam
+
 
 @functools.cache
 def inserting(table):
     """``table``'s INSERT; its values come as parameters."""
     return table.insert()
+
+
+@functools.cache
+def updating(table, key):
+    """``table``'s UPDATE of the row whose column ``key`` equals the parameter ``row``;
+    the SET clause is the columns the other parameters name."""
+    return table.update().where(table.c[key] == bindparam("row"))

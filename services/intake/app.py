@@ -3,11 +3,11 @@ import secrets
 import uuid
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 
 from lianxin.db import load_one
 from lianxin.errors import BadValue, NotFound, NotYours
-from lianxin.statements import inserting
+from lianxin.statements import inserting, updating
 from services.intake import domain, receptions
 from services.intake.models import FeedbackRow, IssueRow, TimelineRow
 
@@ -86,7 +86,7 @@ def project(unit, event, *, event_type, also=None):
                  "closed_at": event["occurred_at"] if event_type == "issue_closed" else None}
         if event_type in ("issue_reopened", "issue_closed"):
             moved["feedback_pending"] = False  # reopened: a new handling; closed: reopen window
-        unit.session.execute(update(ISSUES).where(ISSUES.c.id == issue.id).values(**moved))
+        unit.session.execute(updating(ISSUES, "id"), {"row": issue.id, **moved})
         vars(issue).update(moved)
     if also is not None:
         also(unit, issue, event_type, event)
