@@ -19,6 +19,7 @@ import eventlet
 from marshmallow import Schema, fields
 from sqlalchemy import Boolean, Column, Integer, String, select
 
+from lianxin.statements import inserting
 from lianxin.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -84,13 +85,13 @@ def schedule(calendar: WorkCalendar, start: datetime, days: int,
 
 
 def arm(unit: Any, model: Any, calendar: WorkCalendar, *, kind: str, subject_id: str,
-        issue_id: str, holder: str, days: int, remind: bool = True) -> Any:
-    """Start a time limit now, in the unit's transaction."""
-    row = model(kind=kind, subject_id=str(subject_id), issue_id=str(issue_id), holder=holder,
-                days=days, started_at=unit.now, state="pending",
-                **schedule(calendar, unit.now, days, remind))
-    unit.session.add(row)
-    return row
+        issue_id: str, holder: str, days: int, remind: bool = True) -> None:
+    """Start a time limit now, in the unit's transaction (written at once: a query later
+    in the transaction finds it)."""
+    unit.session.execute(inserting(model.__table__), {
+        "kind": kind, "subject_id": str(subject_id), "issue_id": str(issue_id),
+        "holder": holder, "days": days, "started_at": unit.now, "state": "pending",
+        **schedule(calendar, unit.now, days, remind)})
 
 
 def close(unit: Any, model: Any, subject_id: str, kinds: Iterable[str] | None = None,

@@ -1,12 +1,14 @@
 """Departments' use cases: each takes a unit of work and plain values, applies the rules."""
 import uuid
 from datetime import timezone
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lianxin import timers
 from lianxin.db import load_one
 from lianxin.errors import NotAllowed, NotFound, NotYours
+from lianxin.statements import inserting
 from services.departments import domain, hearings
 from services.departments.models import AssignmentRow, AssignmentStepRow, ExtensionRow, Timer
 
@@ -18,12 +20,12 @@ def create_assignments(unit, event, *, data):
     settle_others(unit, issue_id, *domain.SUPERSEDED)
     departments = [(event["department"], True)] + [(c, False) for c in event["cooperating"]]
     for code, lead in departments:
-        row = AssignmentRow(id=str(uuid.uuid4()), issue_id=str(event["issue_id"]), department=code,
-                            lead=lead, status="assigned", category=event["category"],
-                            tracking_no=event["tracking_no"], title=event["title"],
-                            brief=event["note"], description=event["description"],
-                            created_at=unit.now, updated_at=unit.now)
-        unit.session.add(row)
+        row = SimpleNamespace(id=str(uuid.uuid4()), issue_id=issue_id, department=code,
+                              lead=lead, status="assigned", category=event["category"],
+                              tracking_no=event["tracking_no"], title=event["title"],
+                              brief=event["note"], description=event["description"],
+                              created_at=unit.now, updated_at=unit.now)
+        unit.session.execute(inserting(AssignmentRow.__table__), vars(row))
         _record(unit, row, "assign", "assignment_created", event["note"])
         start(unit, row, data)
 
@@ -50,14 +52,16 @@ def act(unit, assignment_id, action, department, note=None, *, data):
 def settle_others(unit, issue_id, status, reason):
     """Close or cancel the issue's assignments still open, so none is left actionable
     and no time limit runs on them."""
-    rows = unit.session.execute(select(AssignmentRow).where(
-        AssignmentRow.issue_id == issue_id,
-        AssignmentRow.status.in_(domain.OPEN))).scalars().all()
+    rows = unit.session.execute(STILL_OPEN, {"issue": issue_id}).scalars().all()
     for row in rows:
         row.status, row.updated_at = status, unit.now
         unit.session.add(AssignmentStepRow(assignment_id=row.id, action=status, status=status,
                                            note=reason, occurred_at=unit.now))
         rearm(unit, row, None)
+
+
+STILL_OPEN = select(AssignmentRow).where(AssignmentRow.issue_id == bindparam("issue"),
+                                         AssignmentRow.status.in_(domain.OPEN))
 
 
 def rearm(unit, row, data):
@@ -182,9 +186,11 @@ def _timed(timer, supervisor, days=None):
 
 
 def _record(unit, row, action, event, note, step_note=None, **fields):
-    unit.session.add(AssignmentStepRow(assignment_id=row.id, action=action, status=row.status,
-                                       note=note if step_note is None else step_note,
-                                       actor=unit.actor, occurred_at=unit.now))
+    unit.session.flush()            # steps written before this one keep their order
+    unit.session.execute(inserting(AssignmentStepRow.__table__), {
+        "assignment_id": row.id, "action": action, "status": row.status,
+        "note": note if step_note is None else step_note, "actor": unit.actor,
+        "occurred_at": unit.now})
     if unit.actor:
         fields["actor"] = unit.actor
     unit.publish(event, row.issue_id, tracking_no=row.tracking_no, title=row.title,
