@@ -29,8 +29,7 @@ def queue_messages(unit, event, *, event_type, templates, display_names, default
         return []
     chosen = _preferences(unit.session, {(m.recipient_kind, m.recipient_id) for m in messages})
     issue_id, event_id = _text(event.get("issue_id")), str(event["event_id"])
-    return unit.session.execute(insert(NOTIFICATIONS).returning(
-        *NOTIFICATIONS.c, sort_by_parameter_order=True), [{
+    return unit.session.execute(QUEUED, [{
         "issue_id": issue_id, "event_id": event_id, "event_type": event_type,
         "recipient_kind": m.recipient_kind, "recipient_id": m.recipient_id, "body": m.body,
         "status": "sending", "attempts": 0, "created_at": unit.now, "next_attempt_at": unit.now,
@@ -39,6 +38,7 @@ def queue_messages(unit, event, *, event_type, templates, display_names, default
 
 
 NOTIFICATIONS = NotificationRow.__table__
+QUEUED = insert(NOTIFICATIONS).returning(*NOTIFICATIONS.c)
 SENT = (update(NOTIFICATIONS).where(NOTIFICATIONS.c.id.in_(bindparam("ids", expanding=True)))
         .values(status="sent", sent_at=bindparam("at"), last_error=None, channel=bindparam("by"),
                 attempts=NOTIFICATIONS.c.attempts + 1))
