@@ -3,6 +3,7 @@ status changes owed to the grid system, in order per issue."""
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import event
 
 from lianxin import signing
 from lianxin.errors import BadValue, Unauthenticated
@@ -178,3 +179,31 @@ def test_a_full_roster_marks_what_it_leaves_out_removed_and_a_second_changes_not
     assert (first["grids"]["added"], first["people"]["added"]) == (2, 2)
     assert (again["grids"]["unchanged"], again["people"]["unchanged"]) == (2, 2)
     assert (shorter["grids"]["removed"], shorter["people"]["removed"]) == (1, 1)
+
+
+def test_no_transaction_is_open_while_the_grid_systems_webhook_is_waited_on(db):
+    owe(db, "a", "issue_routed", "issue_escalated")
+    owe(db, "b", "issue_routed")
+    open_transactions = []
+    event.listen(db.engine, "begin", lambda connection: open_transactions.append(connection))
+    for ended in ("commit", "rollback"):
+        event.listen(db.engine, ended, lambda connection: open_transactions.clear())
+    seen_open = []
+
+    def waiting(url, **kwargs):
+        seen_open.append(len(open_transactions))
+        return SimpleNamespace(status_code=204)
+    assert status.push_due(db, grid(), waiting) == 3
+    assert seen_open == [0, 0, 0]
+
+
+def test_a_change_claimed_by_a_sweep_is_not_due_to_another_until_its_lease_ends(db):
+    owe(db, "a", "issue_routed")
+    with db.unit() as unit:
+        assert [r.seq for r in status.due(unit)] == [1]
+
+    def meanwhile(url, **kwargs):               # another sweep looks while this one posts
+        with db.unit() as unit:
+            assert status.due(unit) == []
+        return SimpleNamespace(status_code=204)
+    assert status.push_due(db, grid(), meanwhile) == 1

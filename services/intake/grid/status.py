@@ -65,29 +65,58 @@ def due(unit, limit=BATCH):
 
 
 def push_due(db, grid, post):
-    """Push what is due, oldest first; at the first failure the grid system is taken to
-    be down: that change waits its back-off and the sweep stops. The number sent."""
+    """Push what is due, oldest first, with no transaction open while the webhook is
+    waited on: a round claims a batch (due to no other sweep until a lease as long as
+    its posts may take), posts it, then records what became of each. At the first
+    failure the grid system is taken to be down: that change waits its back-off, the
+    rest of the batch is due again, and the sweep stops. The number sent."""
     if not grid.webhook_url:
         return 0
     sent = 0
     while True:                  # until nothing is due: each round frees the next of an issue
-        with db.transaction() as unit:
-            rows = due(unit)
-            if not rows:
-                return sent
-            for row in rows:
-                error = _post(post, grid, row.payload)
-                if error is not None:
-                    row.attempts += 1
-                    row.last_error = error
-                    row.next_attempt_at = unit.now + timedelta(
-                        seconds=backoff(row.attempts, base=2, cap=300))
-                    if row.attempts >= grid.max_attempts:
-                        row.status = "parked"
-                    log.warning("grid webhook: change %s not delivered (%s)", row.id, error)
-                    return sent
+        claimed = _claim(db, grid)
+        if not claimed:
+            return sent
+        delivered, error = [], None
+        for change_id, payload in claimed:
+            error = _post(post, grid, payload)
+            if error is not None:
+                log.warning("grid webhook: change %s not delivered (%s)", change_id, error)
+                break
+            delivered.append(change_id)
+        _settle(db, grid, [change_id for change_id, _ in claimed], delivered, error)
+        sent += len(delivered)
+        if error is not None:
+            return sent
+
+
+def _claim(db, grid):
+    """The changes due now, ``(id, payload)`` oldest first, leased to this sweep."""
+    with db.transaction() as unit:
+        rows = due(unit)
+        lease = timedelta(seconds=grid.webhook_timeout * (len(rows) + 1))
+        for row in rows:
+            row.next_attempt_at = unit.now + lease
+        return [(row.id, row.payload) for row in rows]
+
+
+def _settle(db, grid, claimed, delivered, error):
+    """Record a round: the delivered sent; the one that failed (the first not delivered)
+    tried once more and due after its back-off, or parked; the others due at once."""
+    with db.transaction() as unit:
+        for row in unit.session.execute(select(DeliveryRow).where(
+                DeliveryRow.id.in_(claimed))).scalars():
+            if row.id in delivered:
                 row.status, row.sent_at, row.last_error = "sent", unit.now, None
-                sent += 1
+            elif error is not None and row.id == claimed[len(delivered)]:
+                row.attempts += 1
+                row.last_error = error
+                row.next_attempt_at = unit.now + timedelta(
+                    seconds=backoff(row.attempts, base=2, cap=300))
+                if row.attempts >= grid.max_attempts:
+                    row.status = "parked"
+            else:
+                row.next_attempt_at = unit.now
 
 
 def _post(post, grid, payload):
