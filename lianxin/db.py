@@ -222,8 +222,7 @@ class Unit:
         self._outbox = outbox
         self._service = service
         self._claim = claim
-        self.published = []          # the payloads
-        self.outbound = []           # the same, as the relay publishes them
+        self.outbound = []           # each event recorded: its id, type and payload
 
     def publish(self, event_type, issue_id, **data):
         if contracts.publisher(event_type) != self._service:
@@ -233,10 +232,14 @@ class Unit:
             "event_id": payload["event_id"], "event_type": event_type, "payload": payload,
             "created_at": self.now, "claim": self._claim,
             "claimed_until": self.now + LEASE if self._claim else None})
-        self.published.append(payload)
         self.outbound.append({"event_id": payload["event_id"], "event_type": event_type,
                               "payload": payload})
         return payload
+
+    @property
+    def published(self):
+        """The payloads of the events recorded, in order."""
+        return [event["payload"] for event in self.outbound]
 
 
 
