@@ -113,9 +113,14 @@ def load_one(session, column, value, field, lock=False):
     query = select(column.class_).where(column == str(value))
     row = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"no {field.removesuffix('_id').replace('_', ' ')} {value}",
-                       {field: ["not found"]})
+        raise missing(field, value)
     return row
+
+
+def missing(field, value):
+    """The ``NotFound`` for no row whose ``field`` is ``value``."""
+    return NotFound(f"no {field.removesuffix('_id').replace('_', ' ')} {value}",
+                    {field: ["not found"]})
 
 
 def make_engine(url):

@@ -18,6 +18,7 @@ import sys
 import uuid
 
 import eventlet
+from eventlet.event import Event
 
 SOURCE, EVENT = "lianxin-floor", "tick"
 QUEUE = f"evt-{SOURCE}-{EVENT}--floor.on_tick"
@@ -83,7 +84,7 @@ def consume(amqp_uri, count, max_workers):
     from nameko.containers import ServiceContainer
     from nameko.events import event_handler
 
-    handled = []
+    handled, all_handled = [], Event()
 
     class Floor:
         name = "floor"
@@ -91,13 +92,14 @@ def consume(amqp_uri, count, max_workers):
         @event_handler(SOURCE, EVENT)
         def on_tick(self, payload):
             handled.append(payload["event_id"])
+            if len(handled) == count:
+                all_handled.send()
 
     container = ServiceContainer(Floor, {"AMQP_URI": amqp_uri, "max_workers": max_workers})
     print(READY, flush=True)
     cpu = _cpu()
     container.start()
-    while len(handled) < count:
-        eventlet.sleep(0.01)
+    all_handled.wait()
     container.stop()            # lets the last workers finish and acknowledge
     print(json.dumps(_cpu() - cpu), flush=True)
 

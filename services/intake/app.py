@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import bindparam, select
 
-from lianxin.db import load_one
+from lianxin.db import load_one, missing
 from lianxin.errors import BadValue, NotFound, NotYours
 from lianxin.statements import inserting, updating
 from services.intake import domain, receptions
@@ -102,7 +102,7 @@ def _projection(session, issue_id):
     """What a step of the issue changes and the grid system is told, its row locked."""
     found = session.execute(PROJECTED, {"id": str(issue_id)}).first()
     if found is None:
-        raise NotFound(f"no issue {issue_id}", {"issue_id": ["not found"]})
+        raise missing("issue_id", issue_id)
     return SimpleNamespace(**found._asdict())
 
 
