@@ -1,6 +1,5 @@
 """Notify's use cases: queue the messages an event calls for, deliver, retry."""
 import logging
-import threading
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, insert, select, update
@@ -113,34 +112,6 @@ def record_outcomes(unit, outcomes):
         else:
             stored.status, stored.last_error = "failed", outcome.error
             stored.next_attempt_at = domain.retry_at(stored.attempts, unit.now)
-
-
-class Recorder:
-    """Outcomes written together. The worker that finds no write running writes every
-    outcome handed in meanwhile, a transaction a round, until none is left; the others
-    return at once. What a failed write could not take waits for the next write (the
-    sweep's, at the latest); a row whose outcome is lost with the process stays
-    'sending' and is sent again once ``stuck_after`` has passed."""
-
-    def __init__(self):
-        self._pending = {}
-        self._lock = threading.Lock()
-
-    def record(self, db, outcomes):
-        self._pending.update(outcomes)
-        if not self._pending or not self._lock.acquire(blocking=False):
-            return
-        try:
-            while self._pending:
-                batch, self._pending = self._pending, {}
-                try:
-                    with db.transaction() as unit:
-                        record_outcomes(unit, batch)
-                except Exception:
-                    self._pending = {**batch, **self._pending}
-                    raise
-        finally:
-            self._lock.release()
 
 
 def _send(row, channels, contact, fallback):

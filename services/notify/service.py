@@ -49,7 +49,6 @@ class NotifyService(BaseService):
     name = "notify"
     db = Database(Base)
     settings = Reference(load_settings)
-    recorder = Reference(lambda config: app.Recorder())
     intake = RpcProxy("intake")
     routing = RpcProxy("routing")
     departments = RpcProxy("departments")
@@ -80,11 +79,12 @@ class NotifyService(BaseService):
             return app.set_preference(unit, kind, recipient_id, body["channel"])
 
     def deliver(self, rows):
-        """Send claimed messages outside any transaction, then record the outcomes
-        (together with other workers' outcomes)."""
+        """Send claimed messages outside any transaction, then record the outcomes."""
         outcomes = app.send_all(rows, self.settings["channels"], self.contact,
                                 self.settings["fallback"])
-        self.recorder.record(self.db, outcomes)
+        if outcomes:
+            with self.db.transaction() as unit:
+                app.record_outcomes(unit, outcomes)
 
     def contact(self, kind, recipient_id):
         owner = getattr(self, CONTACT_OWNER[kind])
