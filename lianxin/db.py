@@ -271,6 +271,7 @@ class Database(DependencyProvider):
         self.events = Counter()   # handled, repeated, dead_lettered, parked: shown by /health
         bus.declare_topology(config["AMQP_URI"], config.get("QUEUE_TYPE") or "classic")
         self.last_sweep = None     # when the newest sweep of due timers began, and fired
+        self.recounted_with = None  # the calendar provisional deadlines were counted on
         self._running = False
 
     def start(self):

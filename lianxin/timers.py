@@ -164,6 +164,19 @@ def fire_due(db: Any, model: Any, fire: Callable[[Any, Any, str], None],
         eventlet.sleep(0)      # let requests and events in between batches (SQLite never yields)
 
 
+def recount_provisional(db: Any, model: Any, calendar: WorkCalendar) -> int:
+    """``recompute_provisional`` in a transaction of its own, the first time a sweep of
+    this process runs with ``calendar``: the calendar is read at start and does not
+    change while the process runs, so a later sweep would find nothing to count again
+    (and would read every provisional deadline to find that out)."""
+    if getattr(db, "recounted_with", None) is calendar:
+        return 0
+    with db.transaction() as unit:
+        changed = recompute_provisional(unit, model, calendar)
+    db.recounted_with = calendar
+    return changed
+
+
 def recompute_provisional(unit: Any, model: Any, calendar: WorkCalendar) -> int:
     """Deadlines counted Monday to Friday over a year since added to the calendar,
     counted again on the calendar's days."""

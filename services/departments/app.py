@@ -100,8 +100,7 @@ def fire(unit, timer, stage, *, data):
 
 def sweep(unit_source, data):
     """Fire every time limit that is due (``lianxin.timers``)."""
-    with unit_source.transaction() as unit:
-        timers.recompute_provisional(unit, Timer, data.calendar)
+    timers.recount_provisional(unit_source, Timer, data.calendar)
     return timers.fire_due(unit_source, Timer, lambda unit, timer, stage:
                            fire(unit, timer, stage, data=data))
 

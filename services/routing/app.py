@@ -112,8 +112,8 @@ def fire(unit, timer, stage, *, data):
 
 def sweep(unit_source, data):
     """Fire every time limit that is due (``lianxin.timers``), and the month's end."""
+    timers.recount_provisional(unit_source, Timer, data.calendar)
     with unit_source.transaction() as unit:
-        timers.recompute_provisional(unit, Timer, data.calendar)
         month.arm_month(unit, data)
 
     def fire_one(unit, timer, stage):

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import eventlet
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lianxin import timers
 from lianxin.errors import NotAllowed
@@ -165,6 +165,21 @@ def test_a_deadline_over_a_year_the_calendar_lacks_is_provisional_until_the_year
     timer = open_timers(db, issue_id)["village"]
     # 2, 3, 4, then 9 and 10 February: 5 and 8 are days off
     assert not timer.provisional and timer.due_at == datetime(2027, 2, 11, tzinfo=SHANGHAI)
+
+
+def test_provisional_deadlines_are_counted_again_once_for_each_calendar_a_process_sweeps_with(
+        db, place):
+    issue_id = place(at=datetime(2027, 2, 1, 9, 0, tzinfo=SHANGHAI))
+    published = WorkCalendar.from_file({"years": {2027: {"holidays": ["2027-02-05",
+                                                                      "2027-02-08"]}}})
+    assert timers.recount_provisional(db, Timer, WorkCalendar()) == 0
+    assert timers.recount_provisional(db, Timer, published) == 2
+    with db.unit() as unit:           # a deadline no calendar could give: left as it is
+        unit.session.execute(update(Timer).where(Timer.issue_id == issue_id)
+                             .values(provisional=True))
+    assert timers.recount_provisional(db, Timer, published) == 0
+    assert open_timers(db, issue_id)["village"].provisional
+    assert timers.recount_provisional(db, Timer, replace(published)) == 2
 
 
 def test_the_due_list_is_sorted_by_deadline_and_leaves_out_the_voters_own(db, place):
