@@ -31,23 +31,26 @@ def submit(unit, submission, placement, settings):
     Returns the receipt: tracking number and access code (shown this once)."""
     code = "".join(secrets.choice(domain.ACCESS_CODE_ALPHABET)
                    for _ in range(domain.ACCESS_CODE_LENGTH))
-    row = IssueRow(id=str(uuid.uuid4()), submitted_at=unit.now, version=0,
-                   status="handled" if submission.get("resolution") else "open",
-                   tier=placement["tier"], current_station_id=placement["station_id"],
-                   access_code_digest=domain.code_digest(code),
-                   possible_duplicate_of=earlier_duplicate(unit.session, submission, unit.now,
-                                                           settings.duplicate_window),
-                   **{f: submission.get(f) for f in ISSUE_FIELDS},
-                   **{column: submission["voter"].get(key) for key, column in VOTER_FIELDS.items()})
-    row.reception_day = submission["channel"] == "reception" and receptions.is_reception_day(
-        unit.session, submission.get("station_id"), unit.now.astimezone(settings.timezone).date())
-    unit.session.add(row)
-    unit.session.flush()
+    row = SimpleNamespace(
+        id=str(uuid.uuid4()), submitted_at=unit.now, version=0, feedback_pending=False,
+        status="handled" if submission.get("resolution") else "open",
+        tier=placement["tier"], current_station_id=placement["station_id"],
+        access_code_digest=domain.code_digest(code),
+        possible_duplicate_of=earlier_duplicate(unit.session, submission, unit.now,
+                                                settings.duplicate_window),
+        reception_day=submission["channel"] == "reception" and receptions.is_reception_day(
+            unit.session, submission.get("station_id"),
+            unit.now.astimezone(settings.timezone).date()),
+        **{f: submission.get(f) for f in ISSUE_FIELDS},
+        **{column: submission["voter"].get(key) for key, column in VOTER_FIELDS.items()})
+    seq = unit.session.execute(NEW_ISSUE, vars(row)).scalar_one()
     row.tracking_no = domain.tracking_no(settings.tracking_prefix,
-                                         unit.now.astimezone(settings.timezone), row.seq)
-    unit.session.add(TimelineRow(issue_id=row.id, event_type="issue_submitted", status=row.status,
-                                 tier=row.tier, station_id=row.current_station_id,
-                                 occurred_at=unit.now, note=row.resolution, actor=unit.actor))
+                                         unit.now.astimezone(settings.timezone), seq)
+    unit.session.execute(updating(ISSUES, "id"), {"row": row.id, "tracking_no": row.tracking_no})
+    unit.session.execute(inserting(TimelineRow.__table__), {
+        "issue_id": row.id, "event_type": "issue_submitted", "status": row.status,
+        "tier": row.tier, "station_id": row.current_station_id, "department": None,
+        "note": row.resolution, "actor": unit.actor, "occurred_at": unit.now})
     unit.publish("issue_submitted", row.id, tracking_no=row.tracking_no, channel=row.channel,
                  category=row.category, title=row.title, village_code=row.village_code,
                  station_id=row.station_id, representative_id=row.representative_id,
@@ -62,13 +65,9 @@ def submit(unit, submission, placement, settings):
 def earlier_duplicate(session, submission, now, window):
     """The newest issue still open of the same village, category and phone within
     ``window``: likely the same problem, which the station is shown, not silently split."""
-    return session.execute(
-        select(IssueRow.id).where(IssueRow.village_code == submission["village_code"],
-                                  IssueRow.category == submission["category"],
-                                  IssueRow.voter_phone == submission["voter"]["phone"],
-                                  IssueRow.status != "closed",
-                                  IssueRow.submitted_at >= now - window)
-        .order_by(IssueRow.seq.desc()).limit(1)).scalar()
+    return session.execute(DUPLICATE, {
+        "village": submission["village_code"], "category": submission["category"],
+        "phone": submission["voter"]["phone"], "since": now - window}).scalar()
 
 
 def project(unit, event, *, event_type, also=None):
@@ -93,6 +92,13 @@ def project(unit, event, *, event_type, also=None):
 
 
 ISSUES = IssueRow.__table__
+NEW_ISSUE = ISSUES.insert().returning(ISSUES.c.seq)
+DUPLICATE = (select(ISSUES.c.id).where(ISSUES.c.village_code == bindparam("village"),
+                                        ISSUES.c.category == bindparam("category"),
+                                        ISSUES.c.voter_phone == bindparam("phone"),
+                                        ISSUES.c.status != "closed",
+                                        ISSUES.c.submitted_at >= bindparam("since"))
+             .order_by(ISSUES.c.seq.desc()).limit(1))
 PROJECTED = select(*(ISSUES.c[name] for name in (
     "id", "version", "tracking_no", "channel", "village_code", "status", "tier",
     "current_station_id", "department"))).where(ISSUES.c.id == bindparam("id")).with_for_update()
