@@ -17,7 +17,7 @@ from typing import Any
 
 import eventlet
 from marshmallow import Schema, fields
-from sqlalchemy import Boolean, Column, Integer, String, select
+from sqlalchemy import Boolean, Column, Integer, String, select, update
 
 from lianxin.statements import inserting
 from lianxin.workdays import WorkCalendar
@@ -84,25 +84,34 @@ def schedule(calendar: WorkCalendar, start: datetime, days: int,
             "fire_at": remind_at or deadline.at}
 
 
-def arm(unit: Any, model: Any, calendar: WorkCalendar, *, kind: str, subject_id: str,
-        issue_id: str, holder: str, days: int, remind: bool = True) -> None:
-    """Start a time limit now, in the unit's transaction (written at once: a query later
-    in the transaction finds it)."""
-    unit.session.execute(inserting(model.__table__), {
-        "kind": kind, "subject_id": str(subject_id), "issue_id": str(issue_id),
-        "holder": holder, "days": days, "started_at": unit.now, "state": "pending",
-        **schedule(calendar, unit.now, days, remind)})
+def arm(unit: Any, model: Any, calendar: WorkCalendar, **limit: Any) -> None:
+    """Start a time limit now (``limit``: the arguments of ``started``)."""
+    arm_all(unit, model, [started(unit, calendar, **limit)])
+
+
+def arm_all(unit: Any, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Start time limits (``started``'s rows) in the unit's transaction, with one statement
+    written at once: a query later in the transaction finds them."""
+    if rows:
+        unit.session.execute(inserting(model.__table__), rows)
+
+
+def started(unit: Any, calendar: WorkCalendar, *, kind: str, subject_id: str, issue_id: str,
+            holder: str, days: int, remind: bool = True) -> dict[str, Any]:
+    """The row of a time limit that starts now."""
+    return {"kind": kind, "subject_id": str(subject_id), "issue_id": str(issue_id),
+            "holder": holder, "days": days, "started_at": unit.now, "state": "pending",
+            **schedule(calendar, unit.now, days, remind)}
 
 
 def close(unit: Any, model: Any, subject_id: str, kinds: Iterable[str] | None = None,
           state: str = "done") -> None:
-    """End the subject's open timers (of ``kinds``, else all) in the unit's transaction;
-    timers the sweep holds in its session see it at once."""
-    query = select(model).where(model.subject_id == str(subject_id), model.state.in_(OPEN))
+    """End the subject's open timers (of ``kinds``, else all) in the unit's transaction,
+    with one statement; timers the sweep holds in its session see it at once."""
+    query = update(model).where(model.subject_id == str(subject_id), model.state.in_(OPEN))
     if kinds is not None:
         query = query.where(model.kind.in_(list(kinds)))
-    for timer in unit.session.execute(query).scalars():
-        timer.state, timer.fire_at, timer.closed_at = state, None, unit.now
+    unit.session.execute(query.values(state=state, fire_at=None, closed_at=unit.now))
 
 
 def open_timer(session: Any, model: Any, subject_id: str, kind: str, lock: bool = False) -> Any:

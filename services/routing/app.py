@@ -81,10 +81,11 @@ def rearm(unit, row, data):
 
 def start(unit, row, data):
     """Start the time limits the issue's state calls for (a new issue has none to end)."""
-    for limit in domain.time_limits(to_issue(row)):
-        timers.arm(unit, Timer, data.calendar, kind=limit.name, subject_id=row.id,
-                   issue_id=row.id, holder=limit.holder, remind=limit.remind,
-                   days=data.rules.limits.days(limit.name, category=row.category))
+    timers.arm_all(unit, Timer, [
+        timers.started(unit, data.calendar, kind=limit.name, subject_id=row.id, issue_id=row.id,
+                       holder=limit.holder, remind=limit.remind,
+                       days=data.rules.limits.days(limit.name, category=row.category))
+        for limit in domain.time_limits(to_issue(row))])
 
 
 def fire(unit, timer, stage, *, data):
