@@ -2,7 +2,7 @@
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from lianxin.errors import BadValue, NotFound
 from services.notify import domain
@@ -26,30 +26,25 @@ def queue_messages(unit, event, *, event_type, templates, display_names, default
     messages = domain.messages(event_type, event, templates, display_names, zone)
     if not messages:
         return []
-    chosen = _preferences(unit.session, {(m.recipient_kind, m.recipient_id) for m in messages})
     issue_id, event_id = _text(event.get("issue_id")), str(event["event_id"])
     return unit.session.execute(QUEUED, [{
         "issue_id": issue_id, "event_id": event_id, "event_type": event_type,
         "recipient_kind": m.recipient_kind, "recipient_id": m.recipient_id, "body": m.body,
         "status": "sending", "attempts": 0, "created_at": unit.now, "next_attempt_at": unit.now,
-        "channel": chosen.get((m.recipient_kind, m.recipient_id))
-        or defaults.get(m.recipient_kind, default_channel)} for m in messages]).all()
+        "of_kind": m.recipient_kind, "of_id": m.recipient_id,
+        "otherwise": defaults.get(m.recipient_kind, default_channel)} for m in messages]).all()
 
 
 NOTIFICATIONS = NotificationRow.__table__
-QUEUED = insert(NOTIFICATIONS).returning(*NOTIFICATIONS.c)
+# each message's channel: its recipient's preference, read in the same statement
+CHOSEN = (select(Preference.channel).where(Preference.recipient_kind == bindparam("of_kind"),
+                                           Preference.recipient_id == bindparam("of_id"))
+          .scalar_subquery())
+QUEUED = (insert(NOTIFICATIONS).values(channel=func.coalesce(CHOSEN, bindparam("otherwise")))
+          .returning(*NOTIFICATIONS.c))
 SENT = (update(NOTIFICATIONS).where(NOTIFICATIONS.c.id.in_(bindparam("ids", expanding=True)))
         .values(status="sent", sent_at=bindparam("at"), last_error=None, channel=bindparam("by"),
                 attempts=NOTIFICATIONS.c.attempts + 1))
-PREFERENCES = (select(Preference.recipient_kind, Preference.recipient_id, Preference.channel)
-               .where(Preference.recipient_id.in_(bindparam("ids", expanding=True))))
-
-
-def _preferences(session, recipients):
-    """``{(kind, id): channel}`` chosen by those of ``recipients`` who chose, in one query."""
-    found = session.execute(PREFERENCES, {"ids": sorted({r for _, r in recipients})})
-    return {(kind, recipient_id): channel for kind, recipient_id, channel in found
-            if (kind, recipient_id) in recipients}
 
 
 def _text(value):
