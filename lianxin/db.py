@@ -6,6 +6,7 @@ A worker changes state and records the events of that change in one transaction
 each ``event_id`` in the inbox in the same transaction as its work.
 """
 import fcntl
+import functools
 import logging
 import time
 from collections import Counter
@@ -35,6 +36,7 @@ from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from lianxin import bus, clock, contracts, idempotency, inbox
+from lianxin.batches import Batcher
 from lianxin.errors import NotFound
 from lianxin.outbox import LEASE, Relay
 from lianxin.retries import Attempts
@@ -268,6 +270,8 @@ class Database(DependencyProvider):
         self.amqp_uri = config["AMQP_URI"]
         self.relay = Relay(self, bus.event_publisher(config["AMQP_URI"], self.service))
         self.attempts = Attempts(limit=int(config.get("RETRY_LIMIT", 10)))
+        self.batcher = Batcher(functools.partial(inbox.handle_together, self),
+                               limit=int(config.get("CONSUME_BATCH") or 10))
         self.events = Counter()   # handled, repeated, dead_lettered, parked: shown by /health
         bus.declare_topology(config["AMQP_URI"], config.get("QUEUE_TYPE") or "classic")
         self.last_sweep = None     # when the newest sweep of due timers began, and fired
@@ -331,6 +335,7 @@ class Database(DependencyProvider):
                 "retrying": self.attempts.waiting, "retries": self.attempts.retried,
                 "last_retry_error": self.attempts.last_error,
                 "published": self.relay.published,
+                "handled_in_transactions": self.batcher.batches,
                 "timers_fired": self.events["timers_fired"],
                 "last_timer_sweep": self.last_sweep and self.last_sweep.isoformat()}
 

@@ -3,9 +3,10 @@
 Every delivery ends in exactly one of three places:
 
 - **handled**: the handler's work and the inbox row with the ``event_id`` commit in
-  one transaction; a second delivery's inbox row clashes with the first's (the row is
-  inserted before the work, so a repeat costs a failed insert and no query before
-  every event), and it does nothing;
+  one transaction (shared with the deliveries that arrived with it, ``lianxin.batches``);
+  a second delivery's inbox row clashes with the first's (the row is inserted before
+  the work, so a repeat costs a failed insert and no query before every event), and it
+  does nothing;
 - **a dead letter**: the message itself is bad (fails its schema, or the handler
   raises for a reason that would recur), so it is stored with the error, and the
   message is acknowledged only once it is stored;
@@ -17,6 +18,8 @@ Every delivery ends in exactly one of three places:
 """
 import json
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import eventlet
 from marshmallow import ValidationError
@@ -42,15 +45,35 @@ def consume(db, event_type, payload, handle, context):
         return None
     event_id = str(event["event_id"])
     try:
-        with db.transaction() as unit:
-            unit.session.execute(inserting(db.inbox), {
-                "event_id": event_id, "event_type": event_type, "received_at": unit.now})
-            result = handle(unit, event, **context)
+        result = db.batcher(Delivery(event_type, event_id, event, handle, context))
     except Exception as exc:
         return _failed(db, event_type, event_id, payload, exc)
     db.attempts.forget(event_id)
     db.events["handled"] += 1
     return result
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An event to handle with ``handle(unit, event, **context)``."""
+    event_type: str
+    event_id: str
+    event: dict
+    handle: Callable
+    context: dict
+
+
+def handle_together(db, deliveries):
+    """Handle ``deliveries`` in one transaction, each with its inbox row written before
+    its work (``lianxin.batches`` runs this): their results, or the first error."""
+    with db.transaction() as unit:
+        results = []
+        for delivery in deliveries:
+            unit.session.execute(inserting(db.inbox), {
+                "event_id": delivery.event_id, "event_type": delivery.event_type,
+                "received_at": unit.now})
+            results.append(delivery.handle(unit, delivery.event, **delivery.context))
+        return results
 
 
 def _failed(db, event_type, event_id, payload, exc):
