@@ -50,6 +50,7 @@ class Cost:
     cpu_ms: dict[str, float]            # service, engine or "bench client" -> ms per issue
     handled: dict[str, float]           # service -> events handled per issue
     published: dict[str, float]         # service -> events published per issue
+    transactions: dict[str, float]      # service -> transactions handling those events
     peak_rss_mb: dict[str, float]       # service -> peak resident memory
     restarted: list[str]                # services whose process changed during the run
 
@@ -61,7 +62,7 @@ class Cost:
 def cost(before, after, issues):
     """What each issue of a run of ``issues`` cost, from the samples around it."""
     per = max(issues, 1)
-    cpu, handled, published, rss, restarted = {}, {}, {}, {}, []
+    cpu, handled, published, transactions, rss, restarted = {}, {}, {}, {}, {}, []
     for name, then in before.services.items():
         now = after.services[name]
         if now["process"]["pid"] != then["process"]["pid"]:
@@ -70,13 +71,15 @@ def cost(before, after, issues):
         cpu[name] = 1000 * (now["process"]["cpu_seconds"] - then["process"]["cpu_seconds"]) / per
         handled[name] = (now["events"]["handled"] - then["events"]["handled"]) / per
         published[name] = (now["events"]["published"] - then["events"]["published"]) / per
+        transactions[name] = (now["events"].get("handled_in_transactions", 0)
+                              - then["events"].get("handled_in_transactions", 0)) / per
         rss[name] = now["process"]["peak_rss_mb"]
     for engine, seconds in after.engines.items():
         used = 1000 * (seconds - before.engines.get(engine, seconds)) / per
         if used >= 0.05:            # an engine on this machine that the run did not use
             cpu[engine] = used
     cpu["bench client"] = 1000 * (after.client - before.client) / per
-    return Cost(issues, cpu, handled, published, rss, restarted)
+    return Cost(issues, cpu, handled, published, transactions, rss, restarted)
 
 
 def rows(spent, wall_seconds):
@@ -90,6 +93,7 @@ def rows(spent, wall_seconds):
     yield "  cores kept busy", f"{cores:.2f} of {os.cpu_count()}"
     yield "events handled per issue", _by_service(spent.handled)
     yield "events published per issue", _by_service(spent.published)
+    yield "transactions handling those events per issue", _by_service(spent.transactions)
     yield "peak memory (RSS)", ", ".join(f"{n} {mb:.0f} MB" for n, mb in spent.peak_rss_mb.items())
     if spent.restarted:
         yield "restarted during the run (not counted)", ", ".join(spent.restarted)
