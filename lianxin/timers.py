@@ -10,6 +10,7 @@ overdue, for everyone to see, until the step it waits for is taken (``done``).
 """
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -17,7 +18,9 @@ from typing import Any
 
 import eventlet
 from marshmallow import Schema, fields
-from sqlalchemy import Boolean, Column, Integer, String, select, update
+from sqlalchemy import Boolean, Column, Integer, String, bindparam, select
+from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lianxin.statements import inserting
 from lianxin.workdays import WorkCalendar
@@ -107,11 +110,26 @@ def started(unit: Any, calendar: WorkCalendar, *, kind: str, subject_id: str, is
 def close(unit: Any, model: Any, subject_id: str, kinds: Iterable[str] | None = None,
           state: str = "done") -> None:
     """End the subject's open timers (of ``kinds``, else all) in the unit's transaction,
-    with one statement; timers the sweep holds in its session see it at once."""
-    query = update(model).where(model.subject_id == str(subject_id), model.state.in_(OPEN))
-    if kinds is not None:
-        query = query.where(model.kind.in_(list(kinds)))
-    unit.session.execute(query.values(state=state, fire_at=None, closed_at=unit.now))
+    with one statement; a timer the sweep holds in its session sees it at once, so the
+    sweep does not fire a timer that the one before it ended."""
+    closed = unit.session.execute(_closing(model.__table__, kinds is not None), {
+        "subject": str(subject_id), "kinds": list(kinds or ()), "to": state,
+        "at": unit.now}).scalars().all()
+    for timer_id in closed:
+        held = unit.session.identity_map.get(identity_key(model, timer_id))
+        if held is not None:
+            for name, value in (("state", state), ("fire_at", None), ("closed_at", unit.now)):
+                set_committed_value(held, name, value)
+
+
+@functools.cache
+def _closing(table: Any, of_kinds: bool) -> Any:
+    query = table.update().where(table.c.subject_id == bindparam("subject"),
+                                 table.c.state.in_(OPEN))
+    if of_kinds:
+        query = query.where(table.c.kind.in_(bindparam("kinds", expanding=True)))
+    return query.values(state=bindparam("to"), fire_at=None,
+                        closed_at=bindparam("at")).returning(table.c.id)
 
 
 def open_timer(session: Any, model: Any, subject_id: str, kind: str, lock: bool = False) -> Any:

@@ -197,6 +197,23 @@ def test_a_stations_issue_held_by_another_has_its_supervisor_a_tier_up(ladder):
         DISTRICT_STATION
 
 
+def test_a_timer_ended_by_the_one_fired_before_it_in_the_same_sweep_does_not_fire(
+        db, routing_data):
+    with db.unit(MONDAY) as unit:
+        for kind in ("village", "keep_in_loop"):
+            timers.arm(unit, Timer, routing_data.calendar, kind=kind, subject_id="i-9",
+                       issue_id="i-9", holder=VILLAGE_STATION, days=1, remind=False)
+    fired = []
+
+    def fire(unit, timer, stage):
+        fired.append(timer.kind)
+        timers.close(unit, Timer, timer.subject_id)      # as an escalation ends them all
+
+    db.now = MONDAY + timedelta(days=30)
+    assert timers.fire_due(db, Timer, fire) == 1
+    assert fired == ["village"] and open_timers(db, "i-9") == {}
+
+
 def test_a_long_sweep_lets_the_service_answer_between_its_batches(db):
     """SQLite never yields to eventlet's hub: a sweep of thousands of timers would hold
     every request and event of the service until it ended."""
