@@ -19,8 +19,8 @@ from typing import Any
 import eventlet
 from marshmallow import Schema, fields
 from sqlalchemy import Boolean, Column, Integer, String, bindparam, select
-from sqlalchemy.orm.util import identity_key
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from lianxin.statements import inserting
 from lianxin.workdays import WorkCalendar
