@@ -270,8 +270,8 @@ class Database(DependencyProvider):
         self.amqp_uri = config["AMQP_URI"]
         self.relay = Relay(self, bus.event_publisher(config["AMQP_URI"], self.service))
         self.attempts = Attempts(limit=int(config.get("RETRY_LIMIT", 10)))
-        self.batcher = Batcher(functools.partial(inbox.handle_together, self),
-                               limit=int(config.get("CONSUME_BATCH") or 10))
+        self.batch_limit = int(config.get("CONSUME_BATCH") or 10)
+        self._batchers = {}
         self.events = Counter()   # handled, repeated, dead_lettered, parked: shown by /health
         bus.declare_topology(config["AMQP_URI"], config.get("QUEUE_TYPE") or "classic")
         self.last_sweep = None     # when the newest sweep of due timers began, and fired
@@ -311,6 +311,18 @@ class Database(DependencyProvider):
         if relay and unit.outbound:
             self.relay.hand(unit.outbound)
 
+    def together(self, work, item):
+        """``work(unit, item)``'s result, in one transaction with the other items of
+        ``work`` that arrive meanwhile (``lianxin.batches``: at most ``CONSUME_BATCH``)."""
+        if work not in self._batchers:
+            self._batchers[work] = Batcher(functools.partial(self._together, work),
+                                           limit=self.batch_limit)
+        return self._batchers[work](item)
+
+    def _together(self, work, items):
+        with self.transaction() as unit:
+            return [work(unit, item) for item in items]
+
     @contextmanager
     def reading(self):
         """A short read-only session."""
@@ -335,7 +347,8 @@ class Database(DependencyProvider):
                 "retrying": self.attempts.waiting, "retries": self.attempts.retried,
                 "last_retry_error": self.attempts.last_error,
                 "published": self.relay.published,
-                "handled_in_transactions": self.batcher.batches,
+                "handled_in_transactions": getattr(self._batchers.get(inbox.receive),
+                                                   "batches", 0),
                 "timers_fired": self.events["timers_fired"],
                 "last_timer_sweep": self.last_sweep and self.last_sweep.isoformat()}
 

@@ -3,7 +3,7 @@
 Every delivery ends in exactly one of three places:
 
 - **handled**: the handler's work and the inbox row with the ``event_id`` commit in
-  one transaction (shared with the deliveries that arrived with it, ``lianxin.batches``);
+  one transaction (shared with the deliveries that arrived with it, ``Database.together``);
   a second delivery's inbox row clashes with the first's (the row is inserted before
   the work, so a repeat costs a failed insert and no query before every event), and it
   does nothing;
@@ -20,6 +20,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import eventlet
 from marshmallow import ValidationError
@@ -45,7 +46,8 @@ def consume(db, event_type, payload, handle, context):
         return None
     event_id = str(event["event_id"])
     try:
-        result = db.batcher(Delivery(event_type, event_id, event, handle, context))
+        result = db.together(receive, Delivery(db.inbox, event_type, event_id, event, handle,
+                                               context))
     except Exception as exc:
         return _failed(db, event_type, event_id, payload, exc)
     db.attempts.forget(event_id)
@@ -55,7 +57,8 @@ def consume(db, event_type, payload, handle, context):
 
 @dataclass(frozen=True)
 class Delivery:
-    """An event to handle with ``handle(unit, event, **context)``."""
+    """An event to record in ``inbox`` and handle with ``handle(unit, event, **context)``."""
+    inbox: Any
     event_type: str
     event_id: str
     event: dict
@@ -63,17 +66,13 @@ class Delivery:
     context: dict
 
 
-def handle_together(db, deliveries):
-    """Handle ``deliveries`` in one transaction, each with its inbox row written before
-    its work (``lianxin.batches`` runs this): their results, or the first error."""
-    with db.transaction() as unit:
-        results = []
-        for delivery in deliveries:
-            unit.session.execute(inserting(db.inbox), {
-                "event_id": delivery.event_id, "event_type": delivery.event_type,
-                "received_at": unit.now})
-            results.append(delivery.handle(unit, delivery.event, **delivery.context))
-        return results
+def receive(unit, delivery):
+    """Write the delivery's inbox row before its work, then do the work: what the handler
+    returned (``Database.together`` runs it with the deliveries that arrived with it)."""
+    unit.session.execute(inserting(delivery.inbox), {
+        "event_id": delivery.event_id, "event_type": delivery.event_type,
+        "received_at": unit.now})
+    return delivery.handle(unit, delivery.event, **delivery.context)
 
 
 def _failed(db, event_type, event_id, payload, exc):

@@ -83,8 +83,7 @@ class NotifyService(BaseService):
         outcomes = app.send_all(rows, self.settings["channels"], self.contact,
                                 self.settings["fallback"])
         if outcomes:
-            with self.db.transaction() as unit:
-                app.record_outcomes(unit, outcomes)
+            self.db.together(app.record_outcomes, outcomes)
 
     def contact(self, kind, recipient_id):
         owner = getattr(self, CONTACT_OWNER[kind])
