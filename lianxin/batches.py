@@ -1,21 +1,21 @@
-"""Deliveries that arrive together, handled in one transaction.
+"""Work that arrives together, done in one transaction.
 
-Under load a service's workers reach the database together. Each would open a
-transaction, write its inbox row and its work, and commit; a ``Batcher`` lets the
-first of them wait one turn of the event loop, then run its own delivery and those
-of the workers that queued meanwhile (at most ``limit``) in one transaction: one
-commit, one relay of their events. Each worker still acknowledges its own message,
-after that commit.
+Under load a service's workers reach the database together: each would open a
+transaction, write its inbox row and its work, and commit. A ``Batcher`` lets the
+first of them wait one turn of the event loop, then do its own item and those of the
+workers that queued meanwhile (at most ``limit``) in one transaction: one commit, one
+relay of their events (``Database.together``; the inbox's deliveries, and notify's
+outcomes). Each worker still acknowledges its own message, after that commit.
 
-A batch that fails is never the failure of a delivery that did nothing wrong:
+A batch that fails is never the failure of an item that did nothing wrong:
 
 - when the world failed (``retries.is_transient``: the database is away), every
-  delivery of the batch is told that error, as it would have met it alone;
-- otherwise each delivery is run again alone, so the others commit and the one at
+  item of the batch is told that error, as it would have met it alone;
+- otherwise each item is done again alone, so the others commit and the one at
   fault meets its own error (a repeat's inbox clash, a handler's exception).
 
 When a batch is done, the first worker still queued leads the next, so no worker
-waits on deliveries that arrived after it.
+waits on items that arrived after it; a worker killed while it waits leaves the queue.
 """
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -60,7 +60,11 @@ class Batcher:
         if self._busy:
             told = Event()
             self._queue.append((item, told))
-            outcome = told.wait()
+            try:
+                outcome = told.wait()
+            except BaseException:
+                self._withdraw(told)
+                raise
             if outcome is not _LEAD:
                 return outcome.get()
         self._busy = True
@@ -85,6 +89,16 @@ class Batcher:
             self._queue.popleft()[1].send(_LEAD)
         else:
             self._busy = False
+
+    def _withdraw(self, told: Event) -> None:
+        """A queued worker is being killed: out of the queue, or, if it was just told to
+        lead, the lead goes on (a batch that took its item commits it all the same)."""
+        for entry in self._queue:
+            if entry[1] is told:
+                self._queue.remove(entry)
+                return
+        if told.ready() and told.wait() is _LEAD:
+            self._hand_on()
 
     def _outcomes(self, items: Sequence[Any]) -> list[Outcome]:
         try:

@@ -78,3 +78,16 @@ def test_a_delivery_alone_gets_its_own_result_or_error():
         batcher("bad")
     assert transactions.committed == [["good"]]
     assert batcher("after") == "done after"      # nobody left holding the lead
+
+
+def test_a_worker_killed_while_it_waits_leaves_the_queue_and_the_next_is_led():
+    transactions = Transactions()
+    batcher = Batcher(transactions, limit=1)
+    first = eventlet.spawn(batcher, "first")
+    eventlet.sleep(0)                             # first leads, and waits on its database
+    killed, last = eventlet.spawn(batcher, "killed"), eventlet.spawn(batcher, "last")
+    eventlet.sleep(0)                             # both queued behind it
+    killed.kill()
+    with eventlet.Timeout(2):
+        assert (first.wait(), last.wait()) == ("done first", "done last")
+    assert transactions.committed == [["first"], ["last"]]
