@@ -6,11 +6,14 @@ dropped because its consumer has not started yet.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import socket
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from amqp.exceptions import PreconditionFailed
-from kombu import Connection, Queue
-from nameko.amqp.publish import Publisher
+from kombu import Connection, Producer, Queue
+from nameko.constants import PERSISTENT
 from nameko.events import get_event_exchange
 
 from lianxin.contracts import EVENTS, handler_name, publisher
@@ -64,8 +67,84 @@ def declare_topology(amqp_uri: str, queue_type: str = "classic") -> int:
     return len(queues)
 
 
-def event_publisher(amqp_uri: str, service: str) -> Publisher:
-    """A publisher to ``service``'s event exchange that waits for broker confirms."""
-    exchange = get_event_exchange(service, {})
-    return Publisher(amqp_uri, exchange=exchange, declare=[exchange], serializer="json",
-                     use_confirms=True)
+CONFIRM_TIMEOUT = 10.0   # seconds a batch waits for the broker's confirms
+
+
+class Unconfirmed(Exception):
+    """The broker refused (nacked) a published event, or did not confirm it in time."""
+
+
+class EventPublisher:
+    """Publishes to one service's event exchange, persistent and with publisher
+    confirms, on a connection and channel it keeps: a batch is sent whole, then
+    waited for once, and is confirmed whole or not at all (``publish`` raises).
+
+    A failure closes the connection; the next batch opens another. Not for two
+    greenthreads at once (the outbox relay publishes under its lock)."""
+
+    def __init__(self, amqp_uri: str, service: str, confirm_timeout: float = CONFIRM_TIMEOUT):
+        self.amqp_uri = amqp_uri
+        self.exchange = get_event_exchange(service, {})
+        self.confirm_timeout = confirm_timeout
+        self._connection: Connection | None = None
+        self._producer: Producer | None = None
+        self._tag = 0                  # the channel's last delivery tag
+        self._waiting: set[int] = set()
+        self._nacked = False
+
+    def publish(self, events: Iterable[tuple[str, Any]]) -> int:
+        """Publish each ``(routing_key, payload)`` in order; return how many, once the
+        broker has confirmed every one."""
+        try:
+            producer = self._producer or self._open()
+            for routing_key, payload in events:
+                producer.publish(payload, routing_key=routing_key, delivery_mode=PERSISTENT,
+                                 retry=False)
+                self._tag += 1
+                self._waiting.add(self._tag)
+            count = len(self._waiting)
+            self._wait()
+            return count
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        connection, self._connection, self._producer = self._connection, None, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:   # already broken: nothing more to release
+                pass
+
+    def _open(self) -> Producer:
+        self._connection = Connection(self.amqp_uri, connect_timeout=5)
+        channel = self._connection.channel()
+        channel.confirm_select()
+        channel.events["basic_ack"].add(self._on_ack)
+        channel.events["basic_nack"].add(self._on_nack)
+        self._tag, self._waiting, self._nacked = 0, set(), False
+        self._producer = Producer(channel, exchange=self.exchange, serializer="json")
+        self.exchange(channel).declare()
+        return self._producer
+
+    def _wait(self) -> None:
+        assert self._connection is not None
+        deadline = time.monotonic() + self.confirm_timeout
+        while self._waiting and not self._nacked:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Unconfirmed(f"{len(self._waiting)} events not confirmed in "
+                                  f"{self.confirm_timeout:g} s")
+            try:
+                self._connection.drain_events(timeout=left)
+            except socket.timeout:
+                pass
+        if self._nacked:
+            raise Unconfirmed("the broker refused an event (basic.nack)")
+
+    def _on_ack(self, tag: int, multiple: bool) -> None:
+        self._waiting -= {t for t in self._waiting if t <= tag} if multiple else {tag}
+
+    def _on_nack(self, tag: int, multiple: bool) -> None:
+        self._nacked = True

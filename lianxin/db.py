@@ -268,7 +268,7 @@ class Database(DependencyProvider):
         self.idempotency_keys = tables["idempotency_keys"]
         self.interval = float(config.get("RELAY_INTERVAL", 2))
         self.amqp_uri = config["AMQP_URI"]
-        self.relay = Relay(self, bus.event_publisher(config["AMQP_URI"], self.service))
+        self.relay = Relay(self, bus.EventPublisher(config["AMQP_URI"], self.service))
         self.attempts = Attempts(limit=int(config.get("RETRY_LIMIT", 10)))
         self.batch_limit = int(config.get("CONSUME_BATCH") or 10)
         self._batchers = {}
@@ -284,9 +284,10 @@ class Database(DependencyProvider):
 
     def stop(self):
         self._running = False
+        self.relay.publisher.close()
 
     def kill(self):
-        self._running = False
+        self.stop()
 
     def get_dependency(self, worker_ctx):
         actor = worker_ctx.data.get("actor")

@@ -3,7 +3,9 @@
 The transaction that records an event also takes a short lease on it for this
 process (``Relay.token``), so the relay publishes what its own process committed
 straight from memory (``hand``), with publisher confirms, outside any transaction,
-then marks those events sent in one statement. A sweep every ``RELAY_INTERVAL``
+then marks those events sent in one statement. A batch is published on one kept
+channel and confirmed whole (``lianxin.bus.EventPublisher``): if any event of it is
+not confirmed, the whole batch is published again later. A sweep every ``RELAY_INTERVAL``
 seconds claims whatever else is unsent and free: events whose publishing failed
 (their lease is given back), and events of a process that stopped before
 publishing (their lease runs out). Claiming is one small transaction with the
@@ -80,16 +82,17 @@ class Relay:
             self._publish(batch)
 
     def _publish(self, events):
-        """Publish ``events`` (each with ``event_id`` and ``event_type``) in order, then
-        mark the published sent and give back the lease on the rest."""
-        sent = []
+        """Publish ``events`` (each with ``event_id`` and ``event_type``) in order, as
+        one batch the broker confirms whole, then mark them sent; or, if it does not,
+        give back the lease on them all."""
+        ids = [event["event_id"] for event in events]
         try:
-            for event in events:
-                self.publisher.publish(event["payload"], routing_key=event["event_type"])
-                sent.append(event["event_id"])
-        finally:
-            self._settle(sent, [e["event_id"] for e in events[len(sent):]])
-        self.published += len(sent)
+            self.publisher.publish((e["event_type"], e["payload"]) for e in events)
+        except BaseException:
+            self._settle([], ids)
+            raise
+        self._settle(ids, [])
+        self.published += len(ids)
         return len(events)
 
     def _claim(self):

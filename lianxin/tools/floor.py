@@ -1,12 +1,13 @@
 """The floor of the stack: what an event costs when nothing at all is done with it.
 
-``lianxin bench`` publishes N events the way the outbox relay does (nameko's
-publisher, persistent, with publisher confirms), then has a nameko service whose
-handler does nothing consume them the way every service does (nameko's event
-handler, acknowledging each). The CPU of the publisher, of the consumer and of
-RabbitMQ, divided by N, is the least one published event and one delivery can cost
-on this machine before any database, schema or rule. Times the events an issue
-publishes and the deliveries it takes, it is the least an issue can cost here.
+``lianxin bench`` publishes N events the way the outbox relay does (its
+``EventPublisher``, persistent, with publisher confirms, each event confirmed alone
+as a commit of one event is), then has a nameko service whose handler does nothing
+consume them the way every service does (nameko's event handler, acknowledging each).
+The CPU of the publisher, of the consumer and of RabbitMQ, divided by N, is the least
+one published event and one delivery can cost on this machine before any database,
+schema or rule. Times the events an issue publishes and the deliveries it takes, it is
+the least an issue can cost here.
 
 ``python -m lianxin.tools.floor AMQP_URI COUNT MAX_WORKERS`` is the consumer: it
 prints its CPU seconds from its first delivery to its last acknowledgement.
@@ -46,17 +47,18 @@ def floor(amqp_uri, count, max_workers, engine_cpu):
     from kombu import Connection, Queue
     from nameko.events import get_event_exchange
 
-    from lianxin.bus import event_publisher
+    from lianxin.bus import EventPublisher
     exchange = get_event_exchange(SOURCE, {})
     with Connection(amqp_uri, connect_timeout=5) as connection:
         Queue(QUEUE, exchange=exchange, routing_key=EVENT, durable=True)(
             connection.default_channel).declare()
     try:
-        publisher = event_publisher(amqp_uri, SOURCE)
+        publisher = EventPublisher(amqp_uri, SOURCE)
         payloads = [_payload(n) for n in range(count)]
         engines, cpu = engine_cpu(), _cpu()
-        for payload in payloads:
-            publisher.publish(payload, routing_key=EVENT)
+        for payload in payloads:           # each a batch of its own, confirmed alone
+            publisher.publish([(EVENT, payload)])
+        publisher.close()
         published = {"publisher": _cpu() - cpu, **_spent(engines, engine_cpu())}
         consumer = subprocess.Popen(
             [sys.executable, "-m", "lianxin.tools.floor", amqp_uri, str(count), str(max_workers)],
