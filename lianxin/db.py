@@ -32,7 +32,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from lianxin import bus, clock, contracts, idempotency, inbox
@@ -220,7 +220,9 @@ class Unit:
     """One transaction as a worker sees it: the session, the time, and ``publish``.
 
     Events are recorded under the lease ``claim`` (the relay's of this process) when
-    given, for the relay to publish straight after commit (``lianxin.outbox``)."""
+    given, for the relay to publish straight after commit (``lianxin.outbox``). An
+    event recorded inside a savepoint that rolls back is forgotten with it, so the
+    relay is handed exactly what the transaction commits."""
 
     def __init__(self, session, outbox, service, now=None, actor=None, claim=None):
         self.session = session
@@ -230,6 +232,8 @@ class Unit:
         self._service = service
         self._claim = claim
         self.outbound = []           # each event recorded: its id, type and payload
+        self._savepoints = []        # the innermost savepoint each was recorded in, or None
+        session.info.setdefault(UNITS, []).append(self)
 
     def publish(self, event_type, issue_id, **data):
         if contracts.publisher(event_type) != self._service:
@@ -241,6 +245,7 @@ class Unit:
             "claimed_until": self.now + LEASE if self._claim else None})
         self.outbound.append({"event_id": payload["event_id"], "event_type": event_type,
                               "payload": payload})
+        self._savepoints.append(self.session.get_nested_transaction())
         return payload
 
     @property
@@ -248,6 +253,30 @@ class Unit:
         """The payloads of the events recorded, in order."""
         return [event["payload"] for event in self.outbound]
 
+    def forget(self, savepoint):
+        """``savepoint`` rolled back: so did the events recorded within it."""
+        recorded = zip(self.outbound, self._savepoints, strict=True)
+        kept = [(event, inner) for event, inner in recorded if not _within(inner, savepoint)]
+        self.outbound = [event for event, _ in kept]
+        self._savepoints = [inner for _, inner in kept]
+
+
+UNITS = "lianxin.units"    # the key of a session's units in ``Session.info``
+
+
+def _within(transaction, savepoint):
+    while transaction is not None:
+        if transaction is savepoint:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session, previous_transaction):
+    if previous_transaction.nested:
+        for unit in session.info.get(UNITS, ()):
+            unit.forget(previous_transaction)
 
 
 class Database(DependencyProvider):
