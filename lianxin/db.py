@@ -219,10 +219,11 @@ def _migration_lock(engine):
 class Unit:
     """One transaction as a worker sees it: the session, the time, and ``publish``.
 
-    Events are recorded under the lease ``claim`` (the relay's of this process) when
-    given, for the relay to publish straight after commit (``lianxin.outbox``). An
-    event recorded inside a savepoint that rolls back is forgotten with it, so the
-    relay is handed exactly what the transaction commits."""
+    Events are written to the outbox together as the transaction commits, under the
+    lease ``claim`` (the relay's of this process) when given, for the relay to publish
+    straight after commit (``lianxin.outbox``). An event recorded inside a savepoint
+    that rolls back is forgotten with it, so the outbox and the relay get exactly what
+    the transaction commits."""
 
     def __init__(self, session, outbox, service, now=None, actor=None, claim=None):
         self.session = session
@@ -233,16 +234,13 @@ class Unit:
         self._claim = claim
         self.outbound = []           # each event recorded: its id, type and payload
         self._savepoints = []        # the innermost savepoint each was recorded in, or None
+        self._stored = 0             # how many of them the outbox holds
         session.info.setdefault(UNITS, []).append(self)
 
     def publish(self, event_type, issue_id, **data):
         if contracts.publisher(event_type) != self._service:
             raise ValueError(f"{self._service} does not publish {event_type}")
         payload = contracts.new_event(event_type, issue_id, now=self.now, **data)
-        self.session.execute(inserting(self._outbox), {
-            "event_id": payload["event_id"], "event_type": event_type, "payload": payload,
-            "created_at": self.now, "claim": self._claim,
-            "claimed_until": self.now + LEASE if self._claim else None})
         self.outbound.append({"event_id": payload["event_id"], "event_type": event_type,
                               "payload": payload})
         self._savepoints.append(self.session.get_nested_transaction())
@@ -252,6 +250,17 @@ class Unit:
     def published(self):
         """The payloads of the events recorded, in order."""
         return [event["payload"] for event in self.outbound]
+
+    def store(self):
+        """Write the events recorded since the last ``store`` to the outbox, in one
+        statement: the session runs it as it commits (``_store_outbound``)."""
+        rows = [{"event_id": e["event_id"], "event_type": e["event_type"],
+                 "payload": e["payload"], "created_at": self.now, "claim": self._claim,
+                 "claimed_until": self.now + LEASE if self._claim else None}
+                for e in self.outbound[self._stored:]]
+        self._stored = len(self.outbound)
+        if rows:
+            self.session.execute(inserting(self._outbox), rows)
 
     def forget(self, savepoint):
         """``savepoint`` rolled back: so did the events recorded within it."""
@@ -270,6 +279,12 @@ def _within(transaction, savepoint):
             return True
         transaction = transaction.parent
     return False
+
+
+@event.listens_for(Session, "before_commit")
+def _store_outbound(session):
+    for unit in session.info.get(UNITS, ()):
+        unit.store()
 
 
 @event.listens_for(Session, "after_soft_rollback")
