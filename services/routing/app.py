@@ -6,6 +6,7 @@ from sqlalchemy import select
 from lianxin import directory, timers
 from lianxin.db import load_one
 from lianxin.errors import BadValue, NotAllowed, NotFound, NotYours, Refused
+from lianxin.statements import inserting
 from services.routing import domain, month
 from services.routing.models import IssueRow, MeetingRow, StepRow, Timer
 
@@ -32,14 +33,14 @@ def place_issue(unit, event, *, data):
                          tracking_no=event["tracking_no"], version=1,
                          description=event["description"], grid_id=event["grid_id"],
                          grid_member_id=event["grid_member_id"])
-    row = IssueRow(received_at=event["occurred_at"],
-                   possible_duplicate_of=_text(event["possible_duplicate_of"]),
-                   cooperating=[], **{f: getattr(issue, f) for f in ISSUE_FIELDS})
-    unit.session.add(row)
-    _record(unit, row, domain.Decision(issue, "issue_routed", {"note": None}))
-    start(unit, row, data)
+    unit.session.execute(inserting(IssueRow.__table__), {
+        "received_at": event["occurred_at"], "cooperating": [],
+        "possible_duplicate_of": _text(event["possible_duplicate_of"]),
+        **{f: getattr(issue, f) for f in ISSUE_FIELDS}})
+    _record(unit, issue, domain.Decision(issue, "issue_routed", {"note": None}))
+    start(unit, issue, data)
     if event["resolution"]:
-        act_on(unit, row, "resolve", data, note=event["resolution"])
+        act_on(unit, load(unit.session, issue.id), "resolve", data, note=event["resolution"])
 
 
 def _text(value):
@@ -80,7 +81,8 @@ def rearm(unit, row, data):
 
 
 def start(unit, row, data):
-    """Start the time limits the issue's state calls for (a new issue has none to end)."""
+    """Start the time limits the issue's state calls for (a new issue has none to end);
+    ``row`` may be a ``domain.Issue``."""
     timers.arm_all(unit, Timer, [
         timers.started(unit, data.calendar, kind=limit.name, subject_id=row.id, issue_id=row.id,
                        holder=limit.holder, remind=limit.remind,
@@ -157,14 +159,16 @@ def check_reassignable(row, data):
                                                   f"{data.rules.returns_max} the rules allow"]})
 
 
-def _record(unit, row, decision):
+def _record(unit, issue, decision):
+    """The step ``decision`` took, in the issue's history and as its event; ``issue`` (a
+    row or a ``domain.Issue``) is where the step left it."""
     data = {**domain.event_fields(decision), **({"actor": unit.actor} if unit.actor else {})}
-    unit.session.add(StepRow(issue_id=row.id, event_type=decision.event, version=row.version,
-                             status=row.status, tier=row.tier, station_id=row.station_id,
-                             department=row.department, reason=data.get("reason"),
-                             note=data.get("note"), review_id=data.get("review_id"),
-                             actor=unit.actor, occurred_at=unit.now))
-    unit.publish(decision.event, row.id, **data)
+    unit.session.execute(inserting(StepRow.__table__), {
+        "issue_id": issue.id, "event_type": decision.event, "version": issue.version,
+        "status": issue.status, "tier": issue.tier, "station_id": issue.station_id,
+        "department": issue.department, "reason": data.get("reason"), "note": data.get("note"),
+        "review_id": data.get("review_id"), "actor": unit.actor, "occurred_at": unit.now})
+    unit.publish(decision.event, issue.id, **data)
 
 
 def load(session, issue_id, lock=False):
