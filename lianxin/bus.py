@@ -96,13 +96,13 @@ class EventPublisher:
         """Publish each ``(routing_key, payload)`` in order; return how many, once the
         broker has confirmed every one."""
         try:
-            producer = self._producer or self._open()
+            producer, count = self._producer or self._open(), 0
             for routing_key, payload in events:
                 producer.publish(payload, routing_key=routing_key, delivery_mode=PERSISTENT,
                                  retry=False)
                 self._tag += 1
-                self._waiting.add(self._tag)
-            count = len(self._waiting)
+                self._waiting.add(self._tag)   # a confirm may come in before the next
+                count += 1
             self._wait()
             return count
         except BaseException:
