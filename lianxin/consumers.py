@@ -7,7 +7,9 @@ message back on its queue when the handler raises ``Retry`` (the world failed, s
 letter before acknowledging it, or puts it back if it cannot be stored.
 """
 import logging
+from itertools import groupby
 
+import eventlet
 from amqp.exceptions import AMQPError
 from kombu.exceptions import KombuError
 from nameko.events import EventHandler
@@ -30,8 +32,35 @@ class KeepingQueueConsumer(QueueConsumer):
     service; the broker has already taken the message back for redelivery (which
     the inbox makes harmless), so here it is only logged."""
 
+    def setup(self):
+        super().setup()
+        self._acks = []
+
     def ack_message(self, message):
-        self._settle(message, super().ack_message)
+        """Acknowledged with the others that end in the same turn of eventlet's loop,
+        in one write (``bus.one_write``); a service stopped before then has the broker
+        deliver the message again, which the inbox makes harmless."""
+        self._acks.append(message)
+        if len(self._acks) == 1:
+            eventlet.spawn_n(self._ack_waiting)
+
+    def _ack_waiting(self):
+        messages, self._acks = self._acks, []
+        for connection, group in groupby(messages, lambda m: m.channel.connection):
+            if connection is None:      # closed: the broker has taken them back
+                continue
+            try:
+                with bus.one_write(connection):
+                    for message in group:
+                        super().ack_message(message)
+            except (OSError, KombuError, AMQPError) as exc:
+                log.warning("messages could not be acknowledged (%s); the broker will "
+                            "deliver them again", type(exc).__name__)
+
+    def stop(self):
+        if self._acks:
+            self._ack_waiting()
+        super().stop()
 
     def requeue_message(self, message):
         self._settle(message, super().requeue_message)
