@@ -4,7 +4,7 @@ import uuid
 from sqlalchemy import select
 
 from lianxin import directory, timers
-from lianxin.db import load_one
+from lianxin.db import load_one, missing
 from lianxin.errors import BadValue, NotAllowed, NotFound, NotYours, Refused
 from lianxin.statements import inserting
 from services.routing import domain, month
@@ -175,6 +175,15 @@ def load(session, issue_id, lock=False):
     return load_one(session, IssueRow.id, issue_id, "issue_id", lock)
 
 
+def load_many(session, issue_ids, lock=False):
+    """``{id: row}`` of those of ``issue_ids`` that exist, in one statement; ``lock``
+    holds them for update, taken in the order of their ids."""
+    query = select(IssueRow).where(IssueRow.id.in_(sorted({str(i) for i in issue_ids})))
+    query = query.order_by(IssueRow.id)
+    return {row.id: row for row in
+            session.execute(query.with_for_update() if lock else query).scalars()}
+
+
 def check_holder(caller, row, ladder):
     """A station acts only on issues it holds; the district office acts for the district."""
     holds = (caller.role == "station" and caller.id == row.station_id) or (
@@ -207,11 +216,11 @@ def on_assignment(unit, event, *, action, data):
 def referral_asks(session, decisions):
     """What to ask departments for each referral of a known issue: its category and
     named departments (an unknown issue is refused when the meeting is held)."""
-    rows = {str(d["issue_id"]): session.get(IssueRow, str(d["issue_id"])) for d in decisions}
+    rows = load_many(session, [d["issue_id"] for d in decisions if d["action"] == "refer"])
     return {index: {"category": rows[str(d["issue_id"])].category,
                     "department": d.get("department"), "cooperating": d["cooperating"]}
             for index, d in enumerate(decisions)
-            if d["action"] == "refer" and rows[str(d["issue_id"])] is not None}
+            if d["action"] == "refer" and str(d["issue_id"]) in rows}
 
 
 def checked_referrals(asks, answers):
@@ -230,6 +239,8 @@ def hold_meeting(unit, meeting, referrals, data, refused=None):
     names its agenda (a frozen month) decides an issue not on it only with a reason."""
     applied, refused = [], dict(refused or {})
     agenda = month.on_agenda(unit.session, meeting["agenda"]) if meeting.get("agenda") else None
+    rows = load_many(unit.session, [item["issue_id"] for item in meeting["decisions"]],
+                     lock=True)
     for index, item in enumerate(meeting["decisions"]):
         if agenda is not None and str(item["issue_id"]) not in agenda and \
                 not item.get("off_agenda_reason"):
@@ -240,7 +251,9 @@ def hold_meeting(unit, meeting, referrals, data, refused=None):
             continue
         params = {"note": item.get("note")}
         try:
-            row = load(unit.session, item["issue_id"], lock=True)   # unknown: NotFound
+            row = rows.get(str(item["issue_id"]))
+            if row is None:
+                raise missing("issue_id", item["issue_id"])
             if item["action"] == "refer":
                 params.update(referrals[index])
             act_on(unit, row, item["action"], data, **params)
