@@ -129,14 +129,17 @@ def make_engine(url):
     """An engine for ``url``; SQLite gets one connection per process and WAL.
 
     PostgreSQL goes through psycopg2 (libpq, in C), made to wait on the network through
-    eventlet's hub (psycogreen) so that a query never blocks the process's other work."""
+    eventlet's hub (psycogreen) so that a query never blocks the process's other work;
+    rows changed together (a meeting's issues) go a hundred to a round trip."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg2://" + url[len("postgresql://"):]
     if not url.startswith("sqlite"):
+        options = {}
         if url.startswith("postgresql+psycopg2://"):
             from psycogreen.eventlet import patch_psycopg
             patch_psycopg()
-        engine = create_engine(url, pool_size=10, max_overflow=10)
+            options = {"executemany_mode": "values_plus_batch"}
+        engine = create_engine(url, pool_size=10, max_overflow=10, **options)
         _test_when_idle(engine, IDLE_TEST_SECONDS)
         return engine
     path = url.split("///", 1)[-1]
