@@ -423,3 +423,8 @@ class Acting:
 
     def transaction(self, relay=True):
         return self._db.transaction(relay, actor=self._actor)
+
+    def together(self, work, item):
+        """A named user's work runs alone, as that user, not with others' work."""
+        with self.transaction() as unit:
+            return work(unit, item)

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select
 from lianxin.db import load_one, missing
 from lianxin.errors import BadValue, NotFound, NotYours
 from lianxin.statements import inserting, updating
-from services.intake import domain, receptions
+from services.intake import domain, receptions, visits
 from services.intake.models import FeedbackRow, IssueRow, TimelineRow
 
 VOTER_FIELDS = {"name": "voter_name", "phone": "voter_phone", "id_number": "voter_id_number",
@@ -23,6 +23,14 @@ def check_placement(placement):
     """``directory.locate``'s answer: a place to start, or the fields it did not know."""
     if "errors" in placement:
         raise BadValue("the submission names something unknown", placement["errors"])
+
+
+def submit_placed(unit, placed):
+    """``submit`` of ``(submission, placement, settings)`` once the visit it names is
+    checked: ``Database.together`` runs it with the submissions that arrive with it."""
+    submission, placement, settings = placed
+    visits.check_visit(unit.session, submission)
+    return submit(unit, submission, placement, settings)
 
 
 def submit(unit, submission, placement, settings):

@@ -61,9 +61,7 @@ class IntakeService(GridEndpoints, Open311Endpoints, BaseService):
             representative_id=body.get("representative_id"), category=body["category"],
             grid_id=body.get("grid_id"), ladder=ladder, rules=self.data.rules.start)
         app.check_placement(placement)
-        with self.db.transaction() as unit:
-            visits.check_visit(unit.session, body)
-            return app.submit(unit, body, placement, self.data)
+        return self.db.together(app.submit_placed, (body, placement, self.data))
 
     @route("GET", "/issues", query=schemas.TrackingQuery, response=schemas.IssueOut,
            auth=VIEWERS, key_optional=True,

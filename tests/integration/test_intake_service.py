@@ -2,9 +2,12 @@
 import json
 import uuid
 
+import eventlet
 import pytest
+import requests
 
 from lianxin import contracts
+from services.intake import app
 from services.intake.service import IntakeService
 from tests.integration.conftest import auth, wait_for_repeats
 from tests.support.broker import send, send_raw, wait_until
@@ -221,3 +224,23 @@ def test_an_unknown_path_or_method_is_answered_in_json(intake, http):
     wrong = http.delete(f"{url}/issues")
     assert (missing.status_code, wrong.status_code) == (404, 405)
     assert missing.json()["error"] == "not_found" and "POST" in wrong.headers["Allow"]
+
+
+def test_submissions_arriving_together_share_a_transaction_and_a_bad_one_fails_alone(intake, http):
+    container, url = intake
+    batcher = next(d for d in container.dependencies if hasattr(d, "together"))._batchers
+    pool = eventlet.GreenPool(24)
+    bodies = [{**ISSUE, "title": f"村道塌方{n}"} for n in range(24)]
+    bodies[3] = {**ISSUE, "visit_id": str(uuid.uuid4())}          # a visit nobody made
+
+    def post(body):
+        with requests.Session() as session:
+            return session.post(f"{url}/issues", json=body, timeout=10)
+    responses = list(pool.imap(post, bodies))
+    assert [r.status_code for r in responses] == [201] * 3 + [422] + [201] * 20
+    assert "visit_id" in responses[3].json()["fields"]
+    assert len({r.json()["tracking_no"] for r in responses if r.status_code == 201}) == 23
+    assert rows(container, "select count(*) from issues") == [(23,)]
+    assert rows(container, "select count(*) from outbox") == [(23,)]
+    submitted = batcher[app.submit_placed]
+    assert submitted.items > submitted.batches, (submitted.items, submitted.batches)
