@@ -244,3 +244,11 @@ def test_submissions_arriving_together_share_a_transaction_and_a_bad_one_fails_a
     assert rows(container, "select count(*) from outbox") == [(23,)]
     submitted = batcher[app.submit_placed]
     assert submitted.items > submitted.batches, (submitted.items, submitted.batches)
+
+
+def test_a_submission_made_on_a_named_users_behalf_keeps_who_made_it(intake, http):
+    container, url = intake
+    response = http.post(f"{url}/issues", json=ISSUE, headers={"X-Lianxin-Actor": "console:7"})
+    assert response.status_code == 201, response.text
+    assert rows(container, "select event_type, actor from timeline") == [
+        ("issue_submitted", "console:7")]
