@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 from string import Formatter
 from typing import Any
 
+from lianxin.retries import backoff
 from services.notify import sms
 
 RECIPIENT_FIELDS = {"voter": "issue_id", "station": "station_id",
@@ -73,7 +74,7 @@ def messages(event_type: str, event: Mapping[str, Any], templates: Mapping[str, 
 def retry_at(attempts: int, now: datetime, base_seconds: float = 2,
              cap_seconds: float = 300) -> datetime:
     """When to try again after ``attempts`` failures: doubling, capped."""
-    return now + timedelta(seconds=min(cap_seconds, base_seconds * 2 ** max(attempts - 1, 0)))
+    return now + timedelta(seconds=backoff(attempts, base_seconds, cap_seconds))
 
 
 def address_field(channel: str) -> str | None:
