@@ -6,6 +6,7 @@ message back on its queue when the handler raises ``Retry`` (the world failed, s
 ``lianxin.inbox``), and our queue consumer stores an undecodable body as a dead
 letter before acknowledging it, or puts it back if it cannot be stored.
 """
+import functools
 import logging
 from itertools import groupby
 
@@ -47,15 +48,13 @@ class KeepingQueueConsumer(QueueConsumer):
     def _ack_waiting(self):
         messages, self._acks = self._acks, []
         for connection, group in groupby(messages, lambda m: m.channel.connection):
-            if connection is None:      # closed: the broker has taken them back
-                continue
-            try:
-                with bus.one_write(connection):
-                    for message in group:
-                        super().ack_message(message)
-            except (OSError, KombuError, AMQPError) as exc:
-                log.warning("messages could not be acknowledged (%s); the broker will "
-                            "deliver them again", type(exc).__name__)
+            if connection is not None:      # closed: the broker has taken them back
+                self._settle(list(group), functools.partial(self._ack_all, connection))
+
+    def _ack_all(self, connection, messages):
+        with bus.one_write(connection):
+            for message in messages:
+                super().ack_message(message)
 
     def stop(self):
         if self._acks:
@@ -66,9 +65,10 @@ class KeepingQueueConsumer(QueueConsumer):
         self._settle(message, super().requeue_message)
 
     @staticmethod
-    def _settle(message, settle):
+    def _settle(messages, settle):
+        """``settle(messages)`` (one message, or a list); a failure is only logged."""
         try:
-            settle(message)
+            settle(messages)
         except (OSError, KombuError, AMQPError) as exc:
             log.warning("a message could not be settled (%s); the broker will deliver it "
                         "again", type(exc).__name__)
