@@ -224,9 +224,10 @@ class Unit:
 
     Events are written to the outbox together as the transaction commits, under the
     lease ``claim`` (the relay's of this process) when given, for the relay to publish
-    straight after commit (``lianxin.outbox``). An event recorded inside a savepoint
-    that rolls back is forgotten with it, so the outbox and the relay get exactly what
-    the transaction commits."""
+    straight after commit (``lianxin.outbox``). Rows given to ``later`` are written then
+    too, each statement's with one ``executemany``. An event or a row recorded inside a
+    savepoint that rolls back is forgotten with it, so the outbox, the tables and the
+    relay get exactly what the transaction commits."""
 
     def __init__(self, session, outbox, service, now=None, actor=None, claim=None):
         self.session = session
@@ -238,6 +239,7 @@ class Unit:
         self.outbound = []           # each event recorded: its id, type and payload
         self._savepoints = []        # the innermost savepoint each was recorded in, or None
         self._stored = 0             # how many of them the outbox holds
+        self._later = []             # (statement, row, innermost savepoint) to run at commit
         session.info.setdefault(UNITS, []).append(self)
 
     def publish(self, event_type, issue_id, **data):
@@ -249,14 +251,27 @@ class Unit:
         self._savepoints.append(self.session.get_nested_transaction())
         return payload
 
+    def later(self, statement, row):
+        """Run ``statement`` with ``row`` as the transaction commits, in one
+        ``executemany`` with the other rows given it (one round trip on PostgreSQL, and
+        SQLAlchemy's cost paid once): for a row that nothing in the transaction reads,
+        such as an inbox entry or a step of a history."""
+        self._later.append((statement, row, self.session.get_nested_transaction()))
+
     @property
     def published(self):
         """The payloads of the events recorded, in order."""
         return [event["payload"] for event in self.outbound]
 
     def store(self):
-        """Write the events recorded since the last ``store`` to the outbox, in one
-        statement: the session runs it as it commits (``_store_outbound``)."""
+        """Write the rows given to ``later`` since the last ``store``, then the events
+        recorded since then to the outbox, in one statement each: the session runs it as
+        it commits (``_store_outbound``)."""
+        if self._later:
+            self.session.flush()     # rows the ORM holds go first: a later row may refer to one
+            for (statement, _), rows in _grouped(self._later).items():
+                self.session.execute(statement, rows)
+            self._later = []
         rows = [{"event_id": e["event_id"], "event_type": e["event_type"],
                  "payload": e["payload"], "created_at": self.now, "claim": self._claim,
                  "claimed_until": self.now + LEASE if self._claim else None}
@@ -271,9 +286,19 @@ class Unit:
         kept = [(event, inner) for event, inner in recorded if not _within(inner, savepoint)]
         self.outbound = [event for event, _ in kept]
         self._savepoints = [inner for _, inner in kept]
+        self._later = [later for later in self._later if not _within(later[2], savepoint)]
 
 
 UNITS = "lianxin.units"    # the key of a session's units in ``Session.info``
+
+
+def _grouped(later):
+    """``{(statement, its columns): [row, ...]}`` in the order each was first given: one
+    ``executemany`` takes rows of one statement that name the same columns."""
+    groups = {}
+    for statement, row, _ in later:
+        groups.setdefault((statement, tuple(row)), []).append(row)
+    return groups
 
 
 def _within(transaction, savepoint):
@@ -286,6 +311,8 @@ def _within(transaction, savepoint):
 
 @event.listens_for(Session, "before_commit")
 def _store_outbound(session):
+    if session.get_nested_transaction() is not None:
+        return           # a savepoint: what it recorded is stored with the transaction
     for unit in session.info.get(UNITS, ()):
         unit.store()
 

@@ -4,9 +4,9 @@ Every delivery ends in exactly one of three places:
 
 - **handled**: the handler's work and the inbox row with the ``event_id`` commit in
   one transaction (shared with the deliveries that arrived with it, ``Database.together``);
-  a second delivery's inbox row clashes with the first's (the row is inserted before
-  the work, so a repeat costs a failed insert and no query before every event), and it
-  does nothing;
+  a second delivery's inbox row clashes with the first's as it commits, so its work is
+  rolled back with it and it does nothing (no query before every event looks for
+  repeats; one that fails is looked up in the inbox before it is called bad);
 - **a dead letter**: the message itself is bad (fails its schema, or the handler
   raises for a reason that would recur), so it is stored with the error, and the
   message is acknowledged only once it is stored;
@@ -25,7 +25,6 @@ from typing import Any
 import eventlet
 from marshmallow import ValidationError
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 
 from lianxin import contracts
 from lianxin.retries import Retry, backoff, is_transient
@@ -67,9 +66,10 @@ class Delivery:
 
 
 def receive(unit, delivery):
-    """Write the delivery's inbox row before its work, then do the work: what the handler
-    returned (``Database.together`` runs it with the deliveries that arrived with it)."""
-    unit.session.execute(inserting(delivery.inbox), {
+    """Do the delivery's work, its inbox row written with it as the transaction commits
+    (``Unit.later``: the rows of the deliveries that arrived together in one statement):
+    what the handler returned."""
+    unit.later(inserting(delivery.inbox), {
         "event_id": delivery.event_id, "event_type": delivery.event_type,
         "received_at": unit.now})
     return delivery.handle(unit, delivery.event, **delivery.context)
@@ -88,7 +88,7 @@ def _failed(db, event_type, event_id, payload, exc):
         keep(db, event_type, payload, error, status="parked", attempts=count)
         db.attempts.forget(event_id)
         return None
-    if isinstance(exc, IntegrityError) and _seen(db, event_id):
+    if _seen(db, event_id):
         db.events["repeated"] += 1           # a repeat, or a concurrent delivery that won
         return None
     log.error("%s %s could not be handled", event_type, event_id, exc_info=exc)

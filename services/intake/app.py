@@ -54,8 +54,8 @@ def submit(unit, submission, placement, settings):
     seq = unit.session.execute(NEW_ISSUE, vars(row)).scalar_one()
     row.tracking_no = domain.tracking_no(settings.tracking_prefix,
                                          unit.now.astimezone(settings.timezone), seq)
-    unit.session.execute(updating(ISSUES, "id"), {"row": row.id, "tracking_no": row.tracking_no})
-    unit.session.execute(inserting(TimelineRow.__table__), {
+    unit.later(updating(ISSUES, "id"), {"row": row.id, "tracking_no": row.tracking_no})
+    unit.later(inserting(TimelineRow.__table__), {
         "issue_id": row.id, "event_type": "issue_submitted", "status": row.status,
         "tier": row.tier, "station_id": row.current_station_id, "department": None,
         "note": row.resolution, "actor": unit.actor, "occurred_at": unit.now})
@@ -82,7 +82,7 @@ def project(unit, event, *, event_type, also=None):
     """Add a step to the voter's timeline; routing's events also move the status;
     ``also(unit, issue, event_type, event)`` is told of it in the same transaction."""
     issue = _projection(unit.session, event["issue_id"])
-    unit.session.execute(inserting(TimelineRow.__table__), {
+    unit.later(inserting(TimelineRow.__table__), {
         "issue_id": issue.id, "event_type": event_type, "status": event.get("status"),
         "tier": event.get("tier"), "station_id": event.get("station_id"),
         "department": event.get("department"), "note": event.get("note"),

@@ -42,7 +42,7 @@ CHOSEN = (select(Preference.channel).where(Preference.recipient_kind == bindpara
           .scalar_subquery())
 QUEUED = (insert(NOTIFICATIONS).values(channel=func.coalesce(CHOSEN, bindparam("otherwise")))
           .returning(*NOTIFICATIONS.c))
-SENT = (update(NOTIFICATIONS).where(NOTIFICATIONS.c.id.in_(bindparam("ids", expanding=True)))
+SENT = (update(NOTIFICATIONS).where(NOTIFICATIONS.c.id == bindparam("row"))
         .values(status="sent", sent_at=bindparam("at"), last_error=None, channel=bindparam("by"),
                 attempts=NOTIFICATIONS.c.attempts + 1))
 
@@ -87,13 +87,11 @@ def send_all(rows, channels, contact, fallback=None):
 
 def record_outcomes(unit, outcomes):
     """Record every outcome of ``send_all``: sent; refused for good; or failed, and due
-    again after a back-off. The sent, the common case, take one statement per channel."""
-    sent = {}
+    again after a back-off. The sent, the common case, are written as the transaction
+    commits, with those of the outcomes recorded with them, in one statement."""
     for row_id, outcome in outcomes.items():
         if outcome.error is None:
-            sent.setdefault(outcome.channel, []).append(row_id)
-    for channel, ids in sent.items():
-        unit.session.execute(SENT, {"ids": ids, "by": channel, "at": unit.now})
+            unit.later(SENT, {"row": row_id, "by": outcome.channel, "at": unit.now})
     unsent = [row_id for row_id, outcome in outcomes.items() if outcome.error is not None]
     if not unsent:
         return

@@ -145,6 +145,26 @@ def test_feedback_closes_a_handled_issue(routing, amqp_uri, tap, http):
     assert (closed["rating"], closed["status"]) == ("basically_satisfied", "closed")
 
 
+def test_a_repeat_whose_work_is_refused_is_a_repeat_not_a_dead_letter(routing, amqp_uri, tap,
+                                                                      http):
+    """The second delivery of feedback finds the issue closed: its work is refused, and the
+    inbox, which holds the first, shows it is only a repeat."""
+    container, url = routing
+    events = tap("routing")
+    issue_id = place(amqp_uri, events)
+    resolved = http.post(f"{url}/issues/{issue_id}/resolve", json={"resolution": "已修复"},
+                         headers=auth(VILLAGE_STATION))
+    assert resolved.status_code == 200, resolved.text
+    feedback = contracts.new_event("feedback_received", issue_id, rating="satisfied")
+    send(amqp_uri, "intake", "feedback_received", feedback)
+    events.wait_for("issue_closed")
+    send(amqp_uri, "intake", "feedback_received", feedback)
+    counts = wait_for_repeats(http, url, repeated=1, handled=2)
+    assert (counts["repeated"], counts["dead_lettered"]) == (1, 0)
+    assert count(container, "select count(*) from dead_letters") == 0
+    assert events.names().count("issue_closed") == 1
+
+
 def test_the_station_list_is_every_station_of_the_directory(routing, http):
     _, url = routing
     directory = read_yaml("data/hanbin.yml")

@@ -1,7 +1,10 @@
-"""A unit of work's events: what its transaction commits is what the relay is handed."""
+"""A unit of work's events and rows given for later: what its transaction commits is what
+the relay is handed and the tables hold."""
 import pytest
+from sqlalchemy import event, select
 
 from lianxin import timers
+from lianxin.statements import inserting
 from lianxin.workdays import WorkCalendar
 from services.routing.models import Base, Timer
 
@@ -55,3 +58,41 @@ def test_a_time_limit_that_fails_after_recording_its_event_publishes_nothing(uni
     store.now = store.now.replace(year=store.now.year + 1)
     assert timers.fire_due(store, Timer, fire) == 0
     assert store.published == [] and store.outbox_types() == []
+
+
+def received(unit, inbox, event_id):
+    unit.later(inserting(inbox), {"event_id": event_id, "event_type": "issue_submitted",
+                                  "received_at": unit.now})
+
+
+def inbox_ids(store):
+    inbox = Base.metadata.tables["inbox"]
+    with store.engine.connect() as connection:
+        return connection.execute(select(inbox.c.event_id).order_by(inbox.c.event_id)).scalars().all()
+
+
+def test_rows_given_for_later_are_written_at_commit_in_one_statement(unit_of):
+    store = unit_of(Base, "routing")
+    statements = []
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, params, context, many: statements.append((sql, many)))
+    inbox = Base.metadata.tables["inbox"]
+    with store.unit() as unit:
+        for event_id in ("a", "b", "c"):
+            received(unit, inbox, event_id)
+        assert inbox_ids(store) == []
+    assert inbox_ids(store) == ["a", "b", "c"]
+    assert [many for sql, many in statements if sql.startswith("INSERT INTO inbox")] == [True]
+
+
+def test_a_row_given_for_later_in_a_savepoint_rolled_back_is_not_written(unit_of):
+    store = unit_of(Base, "routing")
+    inbox = Base.metadata.tables["inbox"]
+    with store.unit() as unit:
+        received(unit, inbox, "kept")
+        with pytest.raises(Failed), unit.session.begin_nested():
+            received(unit, inbox, "undone")
+            raise Failed
+        with unit.session.begin_nested():
+            received(unit, inbox, "released")
+    assert inbox_ids(store) == ["kept", "released"]
