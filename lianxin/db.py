@@ -267,11 +267,7 @@ class Unit:
         """Write the rows given to ``later`` since the last ``store``, then the events
         recorded since then to the outbox, in one statement each: the session runs it as
         it commits (``_store_outbound``)."""
-        if self._later:
-            self.session.flush()     # rows the ORM holds go first: a later row may refer to one
-            for (statement, _), rows in _grouped(self._later).items():
-                self.session.execute(statement, rows)
-            self._later = []
+        self.write_later()
         rows = [{"event_id": e["event_id"], "event_type": e["event_type"],
                  "payload": e["payload"], "created_at": self.now, "claim": self._claim,
                  "claimed_until": self.now + LEASE if self._claim else None}
@@ -279,6 +275,20 @@ class Unit:
         self._stored = len(self.outbound)
         if rows:
             self.session.execute(inserting(self._outbox), rows)
+
+    def write_later(self):
+        """Write the rows given to ``later`` now, one statement each."""
+        if self._later:
+            self.session.flush()     # rows the ORM holds go first: a later row may refer to one
+            for (statement, _), rows in _grouped(self._later).items():
+                self.session.execute(statement, rows)
+            self._later = []
+
+    def savepoint(self):
+        """``session.begin_nested()``, the rows given to ``later`` written first: they
+        belong to the transaction around it, and a query inside finds them."""
+        self.write_later()
+        return self.session.begin_nested()
 
     def forget(self, savepoint):
         """``savepoint`` rolled back: so did the events recorded within it."""

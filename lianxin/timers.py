@@ -173,7 +173,7 @@ def fire_due(db: Any, model: Any, fire: Callable[[Any, Any, str], None],
                 if stage is None:
                     continue
                 try:
-                    with unit.session.begin_nested():
+                    with unit.savepoint():
                         timer.state, timer.fired_at = stage, unit.now
                         timer.fire_at = timer.due_at if stage == "reminded" else None
                         unit.session.flush()

@@ -81,22 +81,31 @@ def earlier_duplicate(session, submission, now, window):
 def project(unit, event, *, event_type, also=None):
     """Add a step to the voter's timeline; routing's events also move the status;
     ``also(unit, issue, event_type, event)`` is told of it in the same transaction."""
-    issue = _projection(unit.session, event["issue_id"])
+    issue = _moved(unit.session, event, event_type) or _projection(unit.session,
+                                                                   event["issue_id"])
     unit.later(inserting(TimelineRow.__table__), {
         "issue_id": issue.id, "event_type": event_type, "status": event.get("status"),
         "tier": event.get("tier"), "station_id": event.get("station_id"),
         "department": event.get("department"), "note": event.get("note"),
         "actor": event.get("actor"), "occurred_at": event["occurred_at"]})
-    if domain.is_newer(event.get("version"), issue.version):
-        moved = {"version": event["version"], "status": event["status"], "tier": event["tier"],
-                 "current_station_id": event["station_id"], "department": event["department"],
-                 "closed_at": event["occurred_at"] if event_type == "issue_closed" else None}
-        if event_type in ("issue_reopened", "issue_closed"):
-            moved["feedback_pending"] = False  # reopened: a new handling; closed: reopen window
-        unit.session.execute(updating(ISSUES, "id"), {"row": issue.id, **moved})
-        vars(issue).update(moved)
     if also is not None:
         also(unit, issue, event_type, event)
+
+
+def _moved(session, event, event_type):
+    """The issue as a step newer than what it shows leaves it, moved and locked by one
+    ``UPDATE … RETURNING``; None when the step is not newer (``domain.is_newer``) or
+    the issue is unknown."""
+    if not domain.is_newer(event.get("version"), 0):
+        return None
+    moved = {"version": event["version"], "status": event["status"], "tier": event["tier"],
+             "current_station_id": event["station_id"], "department": event["department"],
+             "closed_at": event["occurred_at"] if event_type == "issue_closed" else None}
+    if event_type in ("issue_reopened", "issue_closed"):
+        moved["feedback_pending"] = False  # reopened: a new handling; closed: reopen window
+    found = session.execute(MOVED, {"row": str(event["issue_id"]), "newer": event["version"],
+                                    **moved}).first()
+    return None if found is None else SimpleNamespace(**found._asdict())
 
 
 ISSUES = IssueRow.__table__
@@ -107,9 +116,13 @@ DUPLICATE = (select(ISSUES.c.id).where(ISSUES.c.village_code == bindparam("villa
                                         ISSUES.c.status != "closed",
                                         ISSUES.c.submitted_at >= bindparam("since"))
              .order_by(ISSUES.c.seq.desc()).limit(1))
-PROJECTED = select(*(ISSUES.c[name] for name in (
+PROJECTION = [ISSUES.c[name] for name in (
     "id", "version", "tracking_no", "channel", "village_code", "status", "tier",
-    "current_station_id", "department"))).where(ISSUES.c.id == bindparam("id")).with_for_update()
+    "current_station_id", "department")]
+PROJECTED = select(*PROJECTION).where(ISSUES.c.id == bindparam("id")).with_for_update()
+# the SET clause is the columns a step moves (the parameters other than row and newer)
+MOVED = (ISSUES.update().where(ISSUES.c.id == bindparam("row"),
+                               ISSUES.c.version < bindparam("newer")).returning(*PROJECTION))
 
 
 def _projection(session, issue_id):

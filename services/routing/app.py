@@ -163,7 +163,7 @@ def _record(unit, issue, decision):
     """The step ``decision`` took, in the issue's history and as its event; ``issue`` (a
     row or a ``domain.Issue``) is where the step left it."""
     data = {**domain.event_fields(decision), **({"actor": unit.actor} if unit.actor else {})}
-    unit.session.execute(inserting(StepRow.__table__), {
+    unit.later(inserting(StepRow.__table__), {
         "issue_id": issue.id, "event_type": decision.event, "version": issue.version,
         "status": issue.status, "tier": issue.tier, "station_id": issue.station_id,
         "department": issue.department, "reason": data.get("reason"), "note": data.get("note"),

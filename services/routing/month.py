@@ -117,7 +117,7 @@ def fire_month_end(unit, timer, tz):
     month = timer.subject_id.removeprefix("ledger:")
     if unit.session.get(LedgerMonthRow, month) is None:
         try:
-            with unit.session.begin_nested():
+            with unit.savepoint():
                 freeze(unit, month, tz, "month end")
         except BadValue:
             pass                      # a month with no issues has no ledger to freeze

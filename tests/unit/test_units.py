@@ -96,3 +96,18 @@ def test_a_row_given_for_later_in_a_savepoint_rolled_back_is_not_written(unit_of
         with unit.session.begin_nested():
             received(unit, inbox, "released")
     assert inbox_ids(store) == ["kept", "released"]
+
+
+def test_rows_given_for_later_are_found_inside_a_savepoint_and_outlive_its_rollback(unit_of):
+    """A sweep fires each timer in a savepoint: a month frozen by one counts the steps the
+    timers before it recorded, and a timer that fails undoes only its own."""
+    store = unit_of(Base, "routing")
+    inbox = Base.metadata.tables["inbox"]
+    with store.unit() as unit:
+        received(unit, inbox, "before")
+        with pytest.raises(Failed), unit.savepoint():
+            found = unit.session.execute(select(inbox.c.event_id)).scalars().all()
+            received(unit, inbox, "inside")
+            raise Failed
+    assert found == ["before"]
+    assert inbox_ids(store) == ["before"]

@@ -18,7 +18,7 @@ def note_signature(unit, signature, max_skew):
     unit.session.execute(delete(SeenSignature).where(
         SeenSignature.seen_at < unit.now - timedelta(seconds=2 * max_skew)))
     try:
-        with unit.session.begin_nested():
+        with unit.savepoint():
             unit.session.add(SeenSignature(signature=signature, seen_at=unit.now))
     except IntegrityError:
         raise Unauthenticated("this signed request was sent before: sign it again",
