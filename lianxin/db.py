@@ -251,12 +251,16 @@ class Unit:
         self._savepoints.append(self.session.get_nested_transaction())
         return payload
 
-    def later(self, statement, row):
-        """Run ``statement`` with ``row`` as the transaction commits, in one
+    def later(self, statement, *rows):
+        """Run ``statement`` with ``rows`` as the transaction commits, in one
         ``executemany`` with the other rows given it (one round trip on PostgreSQL, and
-        SQLAlchemy's cost paid once): for a row that nothing in the transaction reads,
-        such as an inbox entry or a step of a history."""
-        self._later.append((statement, row, self.session.get_nested_transaction()))
+        SQLAlchemy's cost paid once): for rows that nothing in the transaction reads,
+        such as inbox entries or the steps of a history. Returns a list that then holds
+        what a ``RETURNING`` statement returned for these rows, in their order (the
+        statement's ``returning`` needs ``sort_by_parameter_order=True``)."""
+        written, savepoint = [], self.session.get_nested_transaction()
+        self._later.extend((statement, row, savepoint, written) for row in rows)
+        return written
 
     @property
     def published(self):
@@ -280,8 +284,11 @@ class Unit:
         """Write the rows given to ``later`` now, one statement each."""
         if self._later:
             self.session.flush()     # rows the ORM holds go first: a later row may refer to one
-            for (statement, _), rows in _grouped(self._later).items():
-                self.session.execute(statement, rows)
+            for (statement, _), entries in _grouped(self._later).items():
+                result = self.session.execute(statement, [row for row, _ in entries])
+                if statement.returning_column_descriptions:
+                    for (_, written), found in zip(entries, result.all(), strict=True):
+                        written.append(found)
             self._later = []
 
     def savepoint(self):
@@ -303,11 +310,12 @@ UNITS = "lianxin.units"    # the key of a session's units in ``Session.info``
 
 
 def _grouped(later):
-    """``{(statement, its columns): [row, ...]}`` in the order each was first given: one
-    ``executemany`` takes rows of one statement that name the same columns."""
+    """``{(statement, its columns): [(row, its list of returned rows), ...]}`` in the
+    order each was first given: one ``executemany`` takes rows of one statement that
+    name the same columns."""
     groups = {}
-    for statement, row, _ in later:
-        groups.setdefault((statement, tuple(row)), []).append(row)
+    for statement, row, _, written in later:
+        groups.setdefault((statement, tuple(row)), []).append((row, written))
     return groups
 
 

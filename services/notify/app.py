@@ -16,7 +16,9 @@ SUBJECT = "连心桥 · 人大代表联系群众"
 def queue_messages(unit, event, *, event_type, templates, display_names, default_channel,
                    voter_channel=None, zone=None):
     """One notification per recipient the templates name for this event, claimed
-    ('sending') for the worker that queued it to send straight after commit. A recipient's
+    ('sending') for the worker that queued it to send straight after commit: the list
+    returned holds them once the transaction has written them, with the notifications of
+    the events handled with it, in one statement (``Unit.later``). A recipient's
     preference chooses its channel; without one a voter, a grid leader or a grid member is
     told by ``voter_channel`` (sms when a gateway is configured) and everyone else by
     ``default_channel``."""
@@ -27,12 +29,12 @@ def queue_messages(unit, event, *, event_type, templates, display_names, default
     if not messages:
         return []
     issue_id, event_id = _text(event.get("issue_id")), str(event["event_id"])
-    return unit.session.execute(QUEUED, [{
+    return unit.later(QUEUED, *[{
         "issue_id": issue_id, "event_id": event_id, "event_type": event_type,
         "recipient_kind": m.recipient_kind, "recipient_id": m.recipient_id, "body": m.body,
         "status": "sending", "attempts": 0, "created_at": unit.now, "next_attempt_at": unit.now,
         "of_kind": m.recipient_kind, "of_id": m.recipient_id,
-        "otherwise": defaults.get(m.recipient_kind, default_channel)} for m in messages]).all()
+        "otherwise": defaults.get(m.recipient_kind, default_channel)} for m in messages])
 
 
 NOTIFICATIONS = NotificationRow.__table__
@@ -41,7 +43,7 @@ CHOSEN = (select(Preference.channel).where(Preference.recipient_kind == bindpara
                                            Preference.recipient_id == bindparam("of_id"))
           .scalar_subquery())
 QUEUED = (insert(NOTIFICATIONS).values(channel=func.coalesce(CHOSEN, bindparam("otherwise")))
-          .returning(*NOTIFICATIONS.c))
+          .returning(*NOTIFICATIONS.c, sort_by_parameter_order=True))
 SENT = (update(NOTIFICATIONS).where(NOTIFICATIONS.c.id == bindparam("row"))
         .values(status="sent", sent_at=bindparam("at"), last_error=None, channel=bindparam("by"),
                 attempts=NOTIFICATIONS.c.attempts + 1))

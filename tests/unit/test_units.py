@@ -111,3 +111,21 @@ def test_rows_given_for_later_are_found_inside_a_savepoint_and_outlive_its_rollb
             raise Failed
     assert found == ["before"]
     assert inbox_ids(store) == ["before"]
+
+
+def test_each_caller_of_later_gets_what_returning_gave_for_its_own_rows(unit_of):
+    store = unit_of(Base, "routing")
+    inbox = Base.metadata.tables["inbox"]
+    statement = inbox.insert().returning(inbox.c.event_id, sort_by_parameter_order=True)
+    statements = []
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, params, context, many: statements.append(sql))
+
+    def rows(*event_ids):
+        return [{"event_id": e, "event_type": "issue_submitted", "received_at": store.now}
+                for e in event_ids]
+    with store.unit() as unit:
+        first, second = unit.later(statement, *rows("a", "b")), unit.later(statement, *rows("c"))
+        assert (first, second) == ([], [])
+    assert ([r.event_id for r in first], [r.event_id for r in second]) == (["a", "b"], ["c"])
+    assert len([sql for sql in statements if sql.startswith("INSERT INTO inbox")]) == 1
