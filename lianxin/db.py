@@ -39,6 +39,7 @@ from lianxin import bus, clock, contracts, idempotency, inbox
 from lianxin.batches import Batcher
 from lianxin.errors import NotFound
 from lianxin.outbox import LEASE, Relay
+from lianxin.pgtransactions import begin_with_first_statement
 from lianxin.retries import Attempts
 from lianxin.statements import inserting
 
@@ -130,7 +131,8 @@ def make_engine(url):
 
     PostgreSQL goes through psycopg2 (libpq, in C), made to wait on the network through
     eventlet's hub (psycogreen) so that a query never blocks the process's other work;
-    rows changed together (a meeting's issues) go a hundred to a round trip."""
+    rows changed together (a meeting's issues) go a hundred to a round trip, and a
+    transaction's BEGIN goes with its first statement (``lianxin.pgtransactions``)."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg2://" + url[len("postgresql://"):]
     if not url.startswith("sqlite"):
@@ -140,6 +142,8 @@ def make_engine(url):
             patch_psycopg()
             options = {"executemany_mode": "values_plus_batch"}
         engine = create_engine(url, pool_size=10, max_overflow=10, **options)
+        if engine.dialect.driver == "psycopg2":
+            begin_with_first_statement(engine)
         _test_when_idle(engine, IDLE_TEST_SECONDS)
         return engine
     path = url.split("///", 1)[-1]
