@@ -243,7 +243,7 @@ class Unit:
         self.outbound = []           # each event recorded: its id, type and payload
         self._savepoints = []        # the innermost savepoint each was recorded in, or None
         self._stored = 0             # how many of them the outbox holds
-        self._later = []             # (statement, row, innermost savepoint) to run at commit
+        self._later = []             # (statement, row, innermost savepoint, returned rows' list)
         session.info.setdefault(UNITS, []).append(self)
 
     def publish(self, event_type, issue_id, **data):
@@ -307,7 +307,9 @@ class Unit:
         kept = [(event, inner) for event, inner in recorded if not _within(inner, savepoint)]
         self.outbound = [event for event, _ in kept]
         self._savepoints = [inner for _, inner in kept]
-        self._later = [later for later in self._later if not _within(later[2], savepoint)]
+        self._later = [(statement, row, inner, written)
+                       for statement, row, inner, written in self._later
+                       if not _within(inner, savepoint)]
 
 
 UNITS = "lianxin.units"    # the key of a session's units in ``Session.info``
