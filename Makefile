@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint faults faults-quorum demo report bench bench-pg check clean
+.PHONY: run test lint faults faults-quorum demo report bench bench-pg bench-submit check clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench: $(INSTALLED)  ## with the system running: end-to-end issues/s and latency
 
 bench-pg: $(INSTALLED)  ## the bench on PostgreSQL, on databases it makes and drops (make run stopped); REPLICAS=2 for two of each service
 	PY=$(PY) REPLICAS=$(or $(REPLICAS),1) bash scripts/bench-pg.sh $(BENCH_ARGS)
+
+bench-submit: $(INSTALLED)  ## submissions/s with intake alone, on a scratch database (make run stopped); BACKEND=postgresql
+	PY=$(PY) BACKEND=$(or $(BACKEND),sqlite) bash scripts/bench-submit.sh $(BENCH_ARGS)
 
 check: $(INSTALLED)  ## does RabbitMQ answer?
 	$(PY) -m lianxin check

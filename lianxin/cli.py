@@ -21,6 +21,7 @@ SERVICE_CLASSES = {
 # report writers (openpyxl, matplotlib) or the bench, which cost it about 80 MB.
 TOOLS = {"demo": "demo:demo", "users": "users:users", "grid": "gridroster:grid",
          "report": "report:report", "bench": "bench:bench",
+         "bench-submissions": "submitbench:bench_submissions",
          "dead-letters": "deadletters:dead_letters"}
 
 

@@ -13,20 +13,8 @@ REPLICAS=${REPLICAS:-1}
 RUN_PID=
 REPLICA_PIDS=()
 
-databases() {   # create | drop, through the server's postgres database
-  "$PY" - "$PG" "$NAME" "$1" <<'PYEOF'
-import sys
-from sqlalchemy import create_engine, text
-server, name, action = sys.argv[1:]
-engine = create_engine(server.replace("postgresql://", "postgresql+psycopg2://", 1) + "/postgres",
-                       isolation_level="AUTOCOMMIT")
-with engine.connect() as db:
-    for service in ("intake", "routing", "departments", "notify", "console"):
-        if action == "create":
-            db.execute(text(f'CREATE DATABASE "{name}_{service}"'))
-        else:
-            db.execute(text(f'DROP DATABASE IF EXISTS "{name}_{service}" WITH (FORCE)'))
-PYEOF
+databases() {   # create | drop
+  "$PY" scripts/scratchdb.py "$PG" "$NAME" "$1" intake routing departments notify console
 }
 
 finish() {

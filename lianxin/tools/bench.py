@@ -121,9 +121,9 @@ class Clerk(threading.Thread):
         self.join(timeout=10)
 
 
-def backend(config):
+def backend(config, services=benchcost.SERVICES):
     """The services' database engine, as the bench measured it."""
-    urls = {name: str(config["DATABASES"][name]) for name in benchcost.SERVICES}
+    urls = {name: str(config["DATABASES"][name]) for name in services}
     kinds = sorted({url.split(":", 1)[0] for url in urls.values()})
     named = {"sqlite": "SQLite", "postgresql": "PostgreSQL (psycopg2)",
              "postgresql+psycopg2": "PostgreSQL (psycopg2)"}
