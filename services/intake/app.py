@@ -44,14 +44,13 @@ def submit(unit, submission, placement, settings):
         status="handled" if submission.get("resolution") else "open",
         tier=placement["tier"], current_station_id=placement["station_id"],
         access_code_digest=domain.code_digest(code),
-        possible_duplicate_of=earlier_duplicate(unit.session, submission, unit.now,
-                                                settings.duplicate_window),
         reception_day=submission["channel"] == "reception" and receptions.is_reception_day(
             unit.session, submission.get("station_id"),
             unit.now.astimezone(settings.timezone).date()),
         **{f: submission.get(f) for f in ISSUE_FIELDS},
         **{column: submission["voter"].get(key) for key, column in VOTER_FIELDS.items()})
-    seq = unit.session.execute(NEW_ISSUE, vars(row)).scalar_one()
+    seq, row.possible_duplicate_of = insert_issue(unit.session, row, submission,
+                                                  settings.duplicate_window)
     row.tracking_no = domain.tracking_no(settings.tracking_prefix,
                                          unit.now.astimezone(settings.timezone), seq)
     unit.later(updating(ISSUES, "id"), {"row": row.id, "tracking_no": row.tracking_no})
@@ -70,12 +69,14 @@ def submit(unit, submission, placement, settings):
             "possible_duplicate_of": row.possible_duplicate_of}
 
 
-def earlier_duplicate(session, submission, now, window):
-    """The newest issue still open of the same village, category and phone within
-    ``window``: likely the same problem, which the station is shown, not silently split."""
-    return session.execute(DUPLICATE, {
-        "village": submission["village_code"], "category": submission["category"],
-        "phone": submission["voter"]["phone"], "since": now - window}).scalar()
+def insert_issue(session, row, submission, window):
+    """Store the issue ``row``; its ``seq`` and the issue it likely repeats, found by the
+    same statement: the newest issue still open of the same village, category and phone
+    submitted within ``window`` before it, which the station is shown, not silently split."""
+    return session.execute(NEW_ISSUE, {
+        **vars(row), "dup_village": submission["village_code"],
+        "dup_category": submission["category"], "dup_phone": submission["voter"]["phone"],
+        "dup_since": row.submitted_at - window}).one()
 
 
 def project(unit, event, *, event_type, also=None):
@@ -109,13 +110,14 @@ def _moved(session, event, event_type):
 
 
 ISSUES = IssueRow.__table__
-NEW_ISSUE = ISSUES.insert().returning(ISSUES.c.seq)
-DUPLICATE = (select(ISSUES.c.id).where(ISSUES.c.village_code == bindparam("village"),
-                                        ISSUES.c.category == bindparam("category"),
-                                        ISSUES.c.voter_phone == bindparam("phone"),
+DUPLICATE = (select(ISSUES.c.id).where(ISSUES.c.village_code == bindparam("dup_village"),
+                                        ISSUES.c.category == bindparam("dup_category"),
+                                        ISSUES.c.voter_phone == bindparam("dup_phone"),
                                         ISSUES.c.status != "closed",
-                                        ISSUES.c.submitted_at >= bindparam("since"))
+                                        ISSUES.c.submitted_at >= bindparam("dup_since"))
              .order_by(ISSUES.c.seq.desc()).limit(1))
+NEW_ISSUE = (ISSUES.insert().values(possible_duplicate_of=DUPLICATE.scalar_subquery())
+             .returning(ISSUES.c.seq, ISSUES.c.possible_duplicate_of))
 PROJECTION = [ISSUES.c[name] for name in (
     "id", "version", "tracking_no", "channel", "village_code", "status", "tier",
     "current_station_id", "department")]

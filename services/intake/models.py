@@ -46,7 +46,7 @@ class IssueRow(Base):
     reception_day = Column(Boolean, nullable=False, default=False, server_default="0")
 
     # a submission looks for an earlier one of the same phone, village and category
-    # (app.earlier_duplicate) without reading every issue
+    # (app.insert_issue) without reading every issue
     __table_args__ = (Index("ix_issues_duplicate", "voter_phone", "village_code", "category"),)
 
 
