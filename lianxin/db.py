@@ -382,6 +382,7 @@ class Database(DependencyProvider):
 
     def stop(self):
         self._running = False
+        self.relay.mark()
         self.relay.publisher.close()
 
     def kill(self):

@@ -12,6 +12,12 @@ publishing (their lease runs out). Claiming is one small transaction with the
 same lease, so two relays, in one process or in two replicas, never both take a
 row while its lease runs; a relay that dies mid-batch leaves its rows to be
 claimed again (a repeat that consumers' inboxes ignore).
+
+Events confirmed are marked sent a moment later (``MARK_DELAY``), those of every batch
+confirmed meanwhile in one transaction, not one per batch. Their lease covers them
+until then; a mark that fails is kept and tried again by the next sweep, and a process
+that stops marks what it holds first. A process killed before marking leaves events
+published but unmarked, published again once their lease runs out: a repeat, as above.
 """
 import logging
 import threading
@@ -26,6 +32,7 @@ from lianxin.retries import is_transient
 log = logging.getLogger(__name__)
 RELAY_BATCH = 200
 LEASE = timedelta(seconds=10)
+MARK_DELAY = 0.05      # seconds: batches confirmed within it are marked sent together
 
 
 class Relay:
@@ -37,6 +44,8 @@ class Relay:
         self.token = str(uuid.uuid4())   # the lease this process's commits take
         self._lock = threading.Lock()
         self._fresh = []                 # committed under that lease, not yet published
+        self._confirmed = []             # published and confirmed, not yet marked sent
+        self._marking = False            # a mark of what is confirmed is on its way
         self.published = 0
 
     def hand(self, events):
@@ -69,7 +78,28 @@ class Relay:
         finally:
             self._lock.release()
 
+    def mark(self):
+        """Mark the events confirmed so far as sent, now; never raises (those it could
+        not mark are kept for the next try)."""
+        self._quietly(self._mark_confirmed)
+
+    def _mark_soon(self, ids):
+        self._confirmed.extend(ids)
+        if not self._marking:
+            self._marking = True
+            eventlet.spawn_after(MARK_DELAY, self.mark)
+
+    def _mark_confirmed(self):
+        self._marking = False
+        ids, self._confirmed = self._confirmed, []
+        try:
+            self._settle(ids, [])
+        except BaseException:
+            self._confirmed[:0] = ids
+            raise
+
     def _relay_all(self):
+        self.mark()                      # what an earlier mark could not
         with self._lock:
             self._publish_fresh()
             while self._publish(self._claim()) == RELAY_BATCH:
@@ -83,15 +113,16 @@ class Relay:
 
     def _publish(self, events):
         """Publish ``events`` (each with ``event_id`` and ``event_type``) in order, as
-        one batch the broker confirms whole, then mark them sent; or, if it does not,
-        give back the lease on them all."""
+        one batch the broker confirms whole, then have them marked sent (soon, with
+        the other batches confirmed meanwhile); or, if it does not, give back the lease
+        on them all."""
         ids = [event["event_id"] for event in events]
         try:
             self.publisher.publish((e["event_type"], e["payload"]) for e in events)
         except BaseException:
             self._settle([], ids)
             raise
-        self._settle(ids, [])
+        self._mark_soon(ids)
         self.published += len(ids)
         return len(events)
 
