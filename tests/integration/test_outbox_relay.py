@@ -65,7 +65,7 @@ def test_batches_confirmed_within_the_mark_delay_are_marked_sent_in_one_transact
                  if "UPDATE outbox SET sent_at" in statement else None)
     for n in range(6):
         route(db, f"step {n}")
-        wait_until(lambda: db.relay.published == n + 1, message="a batch of its own confirmed")
+        wait_until(lambda n=n: db.relay.published == n + 1, message="a batch of its own confirmed")
     wait_until(lambda: unsent(db) == 0, message="every event marked sent")
     wait_until(lambda: len(tap.names()) == 6, message="every event on the tap")
     assert db.relay.published == 6
