@@ -1,6 +1,7 @@
 """Delivery channels. Each takes an address, a subject and a body, and raises on failure:
 ``Refused`` when the far end said no, with whether trying again can help."""
 import json
+import os
 import smtplib
 import uuid
 from datetime import datetime, timezone
@@ -22,7 +23,10 @@ class Refused(Exception):
 
 
 class LogChannel:
-    """Appends each message to a file (the default sink): recipient ids, never contacts."""
+    """Appends each message to a file (the default sink): recipient ids, never contacts.
+
+    Each line is one ``write`` to a file opened for appending, so the lines of processes
+    sharing the file never interleave, and a file moved away (rotated) is made again."""
 
     def __init__(self, path):
         self.path = Path(path)
@@ -31,8 +35,11 @@ class LogChannel:
     def send(self, address, subject, body, meta):
         line = json.dumps({"at": datetime.now(timezone.utc).isoformat(), **meta, "body": body},
                           ensure_ascii=False)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(handle, (line + "\n").encode("utf-8"))
+        finally:
+            os.close(handle)
 
 
 class SmtpChannel:
