@@ -55,11 +55,12 @@ def settle_others(unit, issue_id, status, reason):
     rows = unit.session.execute(STILL_OPEN, {"issue": issue_id}).scalars().all()
     for row in rows:
         row.status, row.updated_at = status, unit.now
-        unit.session.add(AssignmentStepRow(assignment_id=row.id, action=status, status=status,
-                                           note=reason, occurred_at=unit.now))
+        unit.later(STEP, {"assignment_id": row.id, "action": status, "status": status,
+                          "note": reason, "actor": None, "occurred_at": unit.now})
         rearm(unit, row, None)
 
 
+STEP = inserting(AssignmentStepRow.__table__)
 STILL_OPEN = select(AssignmentRow).where(AssignmentRow.issue_id == bindparam("issue"),
                                          AssignmentRow.status.in_(domain.OPEN))
 
@@ -185,11 +186,11 @@ def _timed(timer, supervisor, days=None):
 
 
 def _record(unit, row, action, event, note, step_note=None, **fields):
-    unit.session.flush()            # steps written before this one keep their order
-    unit.session.execute(inserting(AssignmentStepRow.__table__), {
-        "assignment_id": row.id, "action": action, "status": row.status,
-        "note": note if step_note is None else step_note, "actor": unit.actor,
-        "occurred_at": unit.now})
+    """A step of the assignment (written as the transaction commits, in the order the
+    steps were taken) and the event that tells of it."""
+    unit.later(STEP, {"assignment_id": row.id, "action": action, "status": row.status,
+                      "note": note if step_note is None else step_note, "actor": unit.actor,
+                      "occurred_at": unit.now})
     if unit.actor:
         fields["actor"] = unit.actor
     unit.publish(event, row.issue_id, tracking_no=row.tracking_no, title=row.title,
