@@ -38,7 +38,7 @@ def place_issue(unit, event, *, data):
         "possible_duplicate_of": _text(event["possible_duplicate_of"]),
         **{f: getattr(issue, f) for f in ISSUE_FIELDS}})
     _record(unit, issue, domain.Decision(issue, "issue_routed", {"note": None}))
-    start(unit, issue, data)
+    start(unit, [issue], data)
     if event["resolution"]:
         act_on(unit, load(unit.session, issue.id), "resolve", data, note=event["resolution"])
 
@@ -55,7 +55,7 @@ def act(unit, issue_id, action, data, caller=None, **params):
     return act_on(unit, row, action, data, **params)
 
 
-def act_on(unit, row, action, data, **params):
+def act_on(unit, row, action, data, *, rearmed=None, **params):
     """Take a step: the issue moves, its event is published, and its time limits are
     those of where it is now."""
     decision = domain.decide(to_issue(row), action, data.ladder, **params)
@@ -70,24 +70,30 @@ def act_on(unit, row, action, data, **params):
         row.returns = (row.returns or 0) + 1
     row.overdue_since = None
     _record(unit, row, decision)
-    rearm(unit, row, data)
+    if rearmed is None:
+        rearm(unit, [row], data)
+    else:
+        rearmed[row.id] = row       # the caller rearms them all at once
     return row
 
 
-def rearm(unit, row, data):
-    """End the issue's running time limits and start those its new state calls for."""
-    timers.close(unit, Timer, row.id)
-    start(unit, row, data)
+def rearm(unit, rows, data):
+    """End the issues' running time limits and start those their new states call for,
+    one statement each for all of them."""
+    if not rows:
+        return
+    timers.close_all(unit, Timer, [row.id for row in rows])
+    start(unit, rows, data)
 
 
-def start(unit, row, data):
-    """Start the time limits the issue's state calls for (a new issue has none to end);
-    ``row`` may be a ``domain.Issue``."""
+def start(unit, rows, data):
+    """Start the time limits the issues' states call for (a new issue has none to end);
+    a row may be a ``domain.Issue``."""
     timers.arm_all(unit, Timer, [
         timers.started(unit, data.calendar, kind=limit.name, subject_id=row.id, issue_id=row.id,
                        holder=limit.holder, remind=limit.remind,
                        days=data.rules.limits.days(limit.name, category=row.category))
-        for limit in domain.time_limits(to_issue(row))])
+        for row in rows for limit in domain.time_limits(to_issue(row))])
 
 
 def fire(unit, timer, stage, *, data):
@@ -241,6 +247,7 @@ def hold_meeting(unit, meeting, referrals, data, refused=None):
     agenda = month.on_agenda(unit.session, meeting["agenda"]) if meeting.get("agenda") else None
     rows = load_many(unit.session, [item["issue_id"] for item in meeting["decisions"]],
                      lock=True)
+    rearmed = {}
     for index, item in enumerate(meeting["decisions"]):
         if agenda is not None and str(item["issue_id"]) not in agenda and \
                 not item.get("off_agenda_reason"):
@@ -256,7 +263,7 @@ def hold_meeting(unit, meeting, referrals, data, refused=None):
                 raise missing("issue_id", item["issue_id"])
             if item["action"] == "refer":
                 params.update(referrals[index])
-            act_on(unit, row, item["action"], data, **params)
+            act_on(unit, row, item["action"], data, rearmed=rearmed, **params)
         except Refused as exc:
             refused[index] = exc
             continue
@@ -265,6 +272,7 @@ def hold_meeting(unit, meeting, referrals, data, refused=None):
         first = refused[min(refused)]
         raise type(first)("; ".join(f"decision {i}: {refused[i].message}" for i in sorted(refused)),
                           {f"decisions.{i}": refused[i].fields for i in sorted(refused)})
+    rearm(unit, list(rearmed.values()), data)
     record = MeetingRow(id=str(uuid.uuid4()), held_on=meeting["held_on"],
                         agenda=meeting.get("agenda"), decisions=applied, recorded_at=unit.now)
     unit.session.add(record)

@@ -3,11 +3,12 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import event, select
 
 from lianxin.errors import BadValue, NotAllowed, NotFound, NotYours
 from lianxin.web import Caller
-from services.routing import app, ledger, month
-from services.routing.models import Base, MeetingRow
+from services.routing import app, domain, ledger, month
+from services.routing.models import Base, MeetingRow, Timer
 from tests.unit.conftest import (
     DISTRICT_STATION,
     NOW,
@@ -165,6 +166,27 @@ def test_a_meeting_applies_every_decision_and_records_them(db, routing_data, at_
     assert kept.id == record.id and kept.held_on == date(2026, 11, 28)
     assert kept.decisions[0] == {"issue_id": str(first), "action": "refer", "note": "请交通局办理",
                                  "department": "jtj", "cooperating": ["czj"]}
+
+
+def test_a_meeting_ends_and_starts_its_issues_time_limits_with_one_statement_each(
+        db, routing_data, at_district):
+    issues = [at_district() for _ in range(4)]
+    meeting = {"held_on": date(2026, 11, 28), "decisions": [
+        {"issue_id": i, "action": "refer", "note": None} for i in issues]}
+    statements = []
+    event.listen(db.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: statements.append(statement))
+    with db.unit() as unit:
+        app.hold_meeting(unit, meeting, {n: {"department": "jtj", "cooperating": []}
+                                         for n in range(4)}, routing_data)
+    assert len([s for s in statements if s.startswith("UPDATE timers")]) == 1
+    assert len([s for s in statements if s.startswith("INSERT INTO timers")]) == 1
+    with db.session() as session:
+        running = session.execute(select(Timer.subject_id, Timer.kind)
+                                  .where(Timer.state == "pending")).all()
+    expected = [(str(i), limit.name) for i in issues
+                for limit in domain.time_limits(app.to_issue(stored(db, i)))]
+    assert expected and sorted(running) == sorted(expected)    # those at the district ended
 
 
 def test_a_meeting_with_one_refused_decision_applies_none_and_names_it(db, routing_data, place,
