@@ -447,6 +447,7 @@ class Database(DependencyProvider):
                 "retrying": self.attempts.waiting, "retries": self.attempts.retried,
                 "last_retry_error": self.attempts.last_error,
                 "published": self.relay.published,
+                "published_in_confirms": self.relay.confirms,
                 "handled_in_transactions": getattr(self._batchers.get(inbox.receive),
                                                    "batches", 0),
                 "timers_fired": self.events["timers_fired"],

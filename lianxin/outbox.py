@@ -47,6 +47,7 @@ class Relay:
         self._confirmed = []             # published and confirmed, not yet marked sent
         self._marking = False            # a mark of what is confirmed is on its way
         self.published = 0
+        self.confirms = 0                # batches published, each confirmed whole
 
     def hand(self, events):
         """Publish events just committed under ``token``, soon, in a greenthread of its
@@ -124,6 +125,7 @@ class Relay:
             raise
         self._mark_soon(ids)
         self.published += len(ids)
+        self.confirms += 1
         return len(events)
 
     def _claim(self):

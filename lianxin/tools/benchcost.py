@@ -51,6 +51,7 @@ class Cost:
     handled: dict[str, float]           # service -> events handled per issue
     published: dict[str, float]         # service -> events published per issue
     transactions: dict[str, float]      # service -> transactions handling those events
+    confirms: dict[str, float]          # service -> batches its events were published in
     peak_rss_mb: dict[str, float]       # service -> peak resident memory
     restarted: list[str]                # services whose process changed during the run
 
@@ -62,7 +63,7 @@ class Cost:
 def cost(before, after, issues):
     """What each issue of a run of ``issues`` cost, from the samples around it."""
     per = max(issues, 1)
-    cpu, handled, published, transactions, rss, restarted = {}, {}, {}, {}, {}, []
+    cpu, handled, published, transactions, confirms, rss, restarted = {}, {}, {}, {}, {}, {}, []
     for name, then in before.services.items():
         now = after.services[name]
         if now["process"]["pid"] != then["process"]["pid"]:
@@ -73,13 +74,15 @@ def cost(before, after, issues):
         published[name] = (now["events"]["published"] - then["events"]["published"]) / per
         transactions[name] = (now["events"].get("handled_in_transactions", 0)
                               - then["events"].get("handled_in_transactions", 0)) / per
+        confirms[name] = (now["events"].get("published_in_confirms", 0)
+                          - then["events"].get("published_in_confirms", 0)) / per
         rss[name] = now["process"]["peak_rss_mb"]
     for engine, seconds in after.engines.items():
         used = 1000 * (seconds - before.engines.get(engine, seconds)) / per
         if used >= 0.05:            # an engine on this machine that the run did not use
             cpu[engine] = used
     cpu["bench client"] = 1000 * (after.client - before.client) / per
-    return Cost(issues, cpu, handled, published, transactions, rss, restarted)
+    return Cost(issues, cpu, handled, published, transactions, confirms, rss, restarted)
 
 
 def rows(spent, wall_seconds):
@@ -94,6 +97,7 @@ def rows(spent, wall_seconds):
     yield "events handled per issue", _by_service(spent.handled)
     yield "events published per issue", _by_service(spent.published)
     yield "transactions handling those events per issue", _by_service(spent.transactions)
+    yield "batches published (each confirmed whole) per issue", _by_service(spent.confirms)
     yield "peak memory (RSS)", ", ".join(f"{n} {mb:.0f} MB" for n, mb in spent.peak_rss_mb.items())
     if spent.restarted:
         yield "restarted during the run (not counted)", ", ".join(spent.restarted)
