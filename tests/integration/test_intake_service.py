@@ -226,8 +226,8 @@ def test_an_unknown_path_or_method_is_answered_in_json(intake, http):
     assert missing.json()["error"] == "not_found" and "POST" in wrong.headers["Allow"]
 
 
-def test_submissions_arriving_together_share_a_transaction_and_a_bad_one_fails_alone(intake, http):
-    container, url = intake
+def test_submissions_arriving_together_share_a_transaction_and_a_bad_one_fails_alone(start, http):
+    container, url = start(IntakeService, CONSUME_BATCH=6)    # four batches, one failing
     batcher = next(d for d in container.dependencies if hasattr(d, "together"))._batchers
     pool = eventlet.GreenPool(24)
     bodies = [{**ISSUE, "title": f"村道塌方{n}"} for n in range(24)]
