@@ -53,7 +53,6 @@ from lianxin.tools.gridbench import grid_figures
 CLERK_INTERVAL = 0.1          # seconds between the clerk's looks at the district
 MEETING_MAX = 1000            # decisions per meeting (the API's limit)
 PAGE = 1000                   # notifications read per poll
-TAIL = 20                     # issues still missing at the cursor's end, asked for one by one
 POLL_INTERVAL = 0.25
 FLOOR_EVENTS = 2000           # events published and consumed for the floor's figure
 SETTLE_LIMIT = 900            # seconds to wait for earlier work to drain before a run
@@ -187,10 +186,9 @@ def wait_notified(api, key, wanted, deadline, progress, concurrency, told=None):
     """``{issue id: sent_at}`` of the first sent assignment_created of each wanted issue;
     ``told`` (if given) gathers the ids of every such message seen, by issue.
 
-    Reads new messages with a cursor (``after_id``) so each poll is small; messages
-    seen before they were sent are asked for again by issue. On PostgreSQL a message
-    can commit after the cursor passed its id (ids are taken before commit), so once
-    the cursor is at the end the last few issues still missing are asked for by issue."""
+    Reads new messages with a cursor (``after_id``, which never passes a message
+    committed later) so each poll is small; messages seen before they were sent are
+    asked for again by issue."""
     task = progress.add_task("waiting for departments to be told", total=len(wanted))
     sent, unsent, cursor = {}, set(), 0
     with ThreadPoolExecutor(concurrency, thread_name_prefix="poll") as pool:
@@ -200,9 +198,6 @@ def wait_notified(api, key, wanted, deadline, progress, concurrency, told=None):
             cursor = max([cursor] + [row["id"] for row in rows])
             _collect(sent, wanted, rows, told)
             unsent |= {row["issue_id"] for row in rows if row["issue_id"] in wanted} - set(sent)
-            missing = wanted - set(sent)
-            if len(rows) < PAGE and len(missing) <= TAIL:
-                unsent |= missing
 
             def one(issue_id):
                 return api.get("notify", "/notifications", key=key,

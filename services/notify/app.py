@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, insert, select, update
 
+from lianxin.db import one_at_a_time
 from lianxin.errors import BadValue, NotFound
 from services.notify import domain
 from services.notify.channels import Refused
@@ -21,13 +22,17 @@ def queue_messages(unit, event, *, event_type, templates, display_names, default
     the events handled with it, in one statement (``Unit.later``). A recipient's
     preference chooses its channel; without one a voter, a grid leader or a grid member is
     told by ``voter_channel`` (sms when a gateway is configured) and everyone else by
-    ``default_channel``."""
+    ``default_channel``.
+
+    ``GET /notifications`` pages by id, so ids must become visible in their order: on
+    PostgreSQL one transaction at a time queues messages (SQLite has one writer)."""
     # people reached only by phone: a voter, a grid's leader or member
     defaults = dict.fromkeys(("voter", "grid_leader", "grid_member"),
                              voter_channel or default_channel)
     messages = domain.messages(event_type, event, templates, display_names, zone)
     if not messages:
         return []
+    one_at_a_time(unit.session, "lianxin-notifications")
     issue_id, event_id = _text(event.get("issue_id")), str(event["event_id"])
     return unit.later(QUEUED, *[{
         "issue_id": issue_id, "event_id": event_id, "event_type": event_type,
@@ -185,7 +190,8 @@ def set_preference(unit, kind, recipient_id, channel):
 
 
 def listing(session, issue_id=None, event_type=None, status=None, after_id=None, limit=1000):
-    """Messages oldest first; ``after_id`` pages through them."""
+    """Messages oldest first; ``after_id`` pages through them, and a reader following it
+    never passes a message committed later (``queue_messages``)."""
     query = select(NotificationRow).where(NotificationRow.id > (after_id or 0))
     for column, value in ((NotificationRow.issue_id, issue_id),
                           (NotificationRow.event_type, event_type),
