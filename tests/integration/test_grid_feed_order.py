@@ -5,7 +5,6 @@ from types import SimpleNamespace
 
 import eventlet
 import pytest
-from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from lianxin.db import Unit, make_engine, migrate, migrations_of
@@ -26,13 +25,6 @@ def change(session, issue_id):
     status.record(unit, row, "issue_routed", {"occurred_at": unit.now})
 
 
-def waiting_on_a_lock(engine):
-    with engine.connect() as connection:
-        return connection.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND datname = current_database()")).scalar() > 0
-
-
 def test_a_change_committed_late_is_not_passed_by_the_feeds_cursor(database_url):
     engine = make_engine(database_url("intake"))
     migrate(engine, migrations_of("intake"))
@@ -45,7 +37,7 @@ def test_a_change_committed_late_is_not_passed_by_the_feeds_cursor(database_url)
             change(second, "late")
             second.commit()
         done = eventlet.spawn(later)
-        wait_until(lambda: done.dead or waiting_on_a_lock(engine), timeout=10)
+        wait_until(lambda: done.dead or databases.waiting_on_a_lock(engine), timeout=10)
         seen = status.feed(reader, 0, 100)
         reader.rollback()
         first.commit()

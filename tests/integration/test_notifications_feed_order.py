@@ -4,7 +4,6 @@ at once (a batch of events and a request, or two replicas), so ids must become v
 in their order."""
 import eventlet
 import pytest
-from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from lianxin.db import Unit, make_engine, migrate, migrations_of
@@ -34,13 +33,6 @@ def queue(session, issue_id, write=False):
         unit.write_later()
 
 
-def waiting_on_a_lock(engine):
-    with engine.connect() as connection:
-        return connection.execute(text(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND datname = current_database()")).scalar() > 0
-
-
 def test_a_message_committed_late_is_not_passed_by_a_readers_cursor(database_url):
     engine = make_engine(database_url("notify"))
     migrate(engine, migrations_of("notify"))
@@ -53,7 +45,7 @@ def test_a_message_committed_late_is_not_passed_by_a_readers_cursor(database_url
             queue(second, ISSUES[1])
             second.commit()
         done = eventlet.spawn(later)
-        wait_until(lambda: done.dead or waiting_on_a_lock(engine), timeout=10)
+        wait_until(lambda: done.dead or databases.waiting_on_a_lock(engine), timeout=10)
         seen = [(n.id, n.issue_id) for n in app.listing(reader)]
         reader.rollback()
         first.commit()

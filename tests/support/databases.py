@@ -55,3 +55,12 @@ def query(url, sql):
             return connection.execute(text(sql)).all()
     finally:
         engine.dispose()
+
+
+def waiting_on_a_lock(engine):
+    """Whether a transaction on ``engine``'s PostgreSQL database waits on a lock now."""
+    from sqlalchemy import text
+    with engine.connect() as connection:
+        return connection.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database()")).scalar() > 0
