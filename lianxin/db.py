@@ -368,7 +368,7 @@ class Database(DependencyProvider):
         self.amqp_uri = config["AMQP_URI"]
         self.relay = Relay(self, bus.EventPublisher(config["AMQP_URI"], self.service))
         self.attempts = Attempts(limit=int(config.get("RETRY_LIMIT", 10)))
-        self.batch_limit = int(config.get("CONSUME_BATCH") or 32)
+        self.batch_limit = int(config["CONSUME_BATCH"])
         self._batchers = {}
         self.events = Counter()   # handled, repeated, dead_lettered, parked: shown by /health
         bus.declare_topology(config["AMQP_URI"], config.get("QUEUE_TYPE") or "classic")

@@ -120,6 +120,12 @@ class Clerk(threading.Thread):
         self.join(timeout=10)
 
 
+def village_names(config):
+    """``[(code, name), ...]`` of every village the directory knows."""
+    return [(str(v["code"]), v["name"]) for t in read_yaml(config["DIRECTORY_FILE"])["towns"]
+            for v in t.get("villages", [])]
+
+
 def backend(config, services=benchcost.SERVICES):
     """The services' database engine, as the bench measured it."""
     urls = {name: str(config["DATABASES"][name]) for name in services}
@@ -396,8 +402,7 @@ def bench(config, issues, concurrency, amqp_messages, timers, rate, replicas):
     api = require_services(config, Api(config, pool=concurrency, replicas=replicas))
     keys = Keys(config)
     district = next(s["id"] for s in api.get("routing", "/stations") if s["tier"] == "district")
-    villages = [(str(v["code"]), v["name"]) for t in read_yaml(config["DIRECTORY_FILE"])["towns"]
-                for v in t.get("villages", [])]
+    villages = village_names(config)
 
     held_on = month_now(config).date().isoformat()
     run = measure(api, keys, district, villages, issues, concurrency, console, held_on,
@@ -459,7 +464,7 @@ def bench(config, issues, concurrency, amqp_messages, timers, rate, replicas):
         table.add_row("events handled by the services / raw consume rate",
                       f"{handled:,.0f} / {consume:,.0f} msgs/s = {handled / consume:.1%}")
         with console.status(f"the floor: {FLOOR_EVENTS} events to a handler doing nothing"):
-            least = floor(config["AMQP_URI"], FLOOR_EVENTS, int(config.get("max_workers") or 10),
+            least = floor(config["AMQP_URI"], FLOOR_EVENTS, int(config["max_workers"]),
                           benchcost.engine_cpu)
         for row in benchcost.floor_rows(least, run.spent):
             table.add_row(*row)

@@ -25,10 +25,15 @@ class Sample:
 def sample(api):
     """The /health of every service and replica, the engines' CPU seconds so far, and
     the bench's own."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
     processes = [name for service in SERVICES for name in api.processes(service)]
     return Sample({name: api.get(name, "/health") for name in processes}, engine_cpu(),
-                  usage.ru_utime + usage.ru_stime)
+                  own_cpu())
+
+
+def own_cpu():
+    """CPU seconds this process has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def engine_cpu():

@@ -108,19 +108,23 @@ class Api:
 def require_services(config, api=None):
     """Exit non-zero, naming each service whose /health does not answer."""
     api = api or Api(config)
-    down = []
-    for name in configuration.SERVICES:
-        url = api.urls[name] + "/health"
-        try:
-            response = api.session.get(url, timeout=3)
-            if response.status_code != 200:
-                down.append(f"{name} at {url} answered {response.status_code}")
-        except requests.RequestException as exc:
-            down.append(f"{name} does not answer at {url} ({type(exc).__name__})")
+    down = [problem for name in configuration.SERVICES
+            if (problem := health_problem(api, name)) is not None]
     if down:
         raise DemoError("the system is not running:\n  " + "\n  ".join(down) +
                         "\n`make run` (or `lianxin run`) starts it.")
     return api
+
+
+def health_problem(api, name, timeout=3):
+    """Why ``name``'s ``GET /health`` did not answer 200, or None when it did."""
+    url = api.urls[name] + "/health"
+    try:
+        response = api.session.get(url, timeout=timeout)
+    except requests.RequestException as exc:
+        return f"{name} does not answer at {url} ({type(exc).__name__})"
+    return None if response.status_code == 200 else \
+        f"{name} at {url} answered {response.status_code}"
 
 
 def wait_for(what, probe, timeout=STEP_TIMEOUT):

@@ -13,7 +13,6 @@ the least an issue can cost here.
 prints its CPU seconds from its first delivery to its last acknowledgement.
 """
 import json
-import resource
 import subprocess
 import sys
 import uuid
@@ -21,14 +20,11 @@ import uuid
 import eventlet
 from eventlet.event import Event
 
+from lianxin.tools.benchcost import own_cpu
+
 SOURCE, EVENT = "lianxin-floor", "tick"
 QUEUE = f"evt-{SOURCE}-{EVENT}--floor.on_tick"
 READY = "ready"
-
-
-def _cpu():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _payload(n):
@@ -55,11 +51,11 @@ def floor(amqp_uri, count, max_workers, engine_cpu):
     try:
         publisher = EventPublisher(amqp_uri, SOURCE)
         payloads = [_payload(n) for n in range(count)]
-        engines, cpu = engine_cpu(), _cpu()
+        engines, cpu = engine_cpu(), own_cpu()
         for payload in payloads:           # each a batch of its own, confirmed alone
             publisher.publish([(EVENT, payload)])
         publisher.close()
-        published = {"publisher": _cpu() - cpu, **_spent(engines, engine_cpu())}
+        published = {"publisher": own_cpu() - cpu, **_spent(engines, engine_cpu())}
         consumer = subprocess.Popen(
             [sys.executable, "-m", "lianxin.tools.floor", amqp_uri, str(count), str(max_workers)],
             stdout=subprocess.PIPE, text=True)
@@ -99,11 +95,11 @@ def consume(amqp_uri, count, max_workers):
 
     container = ServiceContainer(Floor, {"AMQP_URI": amqp_uri, "max_workers": max_workers})
     print(READY, flush=True)
-    cpu = _cpu()
+    cpu = own_cpu()
     container.start()
     all_handled.wait()
     container.stop()            # lets the last workers finish and acknowledge
-    print(json.dumps(_cpu() - cpu), flush=True)
+    print(json.dumps(own_cpu() - cpu), flush=True)
 
 
 if __name__ == "__main__":

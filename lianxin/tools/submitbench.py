@@ -12,17 +12,15 @@ published are taken out of the queues they went to once intake has published the
 no routing will ever handle issues of scratch databases. It refuses to start unless
 those queues are empty, so it takes out only its own.
 """
-import resource
 import time
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from lianxin.config import read_yaml
 from lianxin.tools import benchcost
-from lianxin.tools.bench import backend, percentile, submissions
-from lianxin.tools.client import Api, DemoError, progress_bars
+from lianxin.tools.bench import backend, percentile, submissions, village_names
+from lianxin.tools.client import Api, DemoError, health_problem, progress_bars
 
 SERVICE = "intake"
 PUBLISH_WAIT = 60.0          # seconds for intake to relay the last submissions' events
@@ -49,21 +47,8 @@ def queue_counts(uri, purge=False):
 
 def others_running(api):
     """The services of the pipeline that answer beside intake."""
-    running = []
-    for name in benchcost.SERVICES:
-        if name == SERVICE:
-            continue
-        try:
-            if api.session.get(api.urls[name] + "/health", timeout=1).ok:
-                running.append(name)
-        except Exception:               # noqa: BLE001 - not answering is the answer
-            pass
-    return running
-
-
-def own_cpu():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    return [name for name in benchcost.SERVICES
+            if name != SERVICE and health_problem(api, name, timeout=1) is None]
 
 
 def published(api):
@@ -108,16 +93,15 @@ def bench_submissions(config, issues, concurrency, rate, purge_after):
     if purge_after and (waiting := {q: n for q, n in queue_counts(api.amqp_uri).items() if n}):
         raise DemoError(f"intake's queues already hold events ({waiting}); --purge-after "
                         "would take out more than this bench's own")
-    villages = [(str(v["code"]), v["name"]) for t in read_yaml(config["DIRECTORY_FILE"])["towns"]
-                for v in t.get("villages", [])]
+    villages = village_names(config)
 
     before = api.get(SERVICE, "/health")
-    engines, client = benchcost.engine_cpu(), own_cpu()
+    engines, client = benchcost.engine_cpu(), benchcost.own_cpu()
     with progress_bars(console, 36) as progress:
         times, failures = submissions(api, villages, issues, concurrency, progress, set(),
                                       rate=rate)
     after = api.get(SERVICE, "/health")
-    spent, client = benchcost.engine_cpu(), own_cpu() - client
+    spent, client = benchcost.engine_cpu(), benchcost.own_cpu() - client
     if purge_after:
         wait_published(api, before["events"]["published"], len(times))
         purged = sum(queue_counts(api.amqp_uri, purge=True).values())

@@ -48,4 +48,4 @@ def serve(config: dict[str, Any], made: Settings) -> None:
     listener = eventlet.listen(address)
     log.info("console listening on http://%s:%s", *address)
     eventlet.wsgi.server(listener, Console(made), log_output=False,
-                         max_size=int(config.get("max_workers") or 10) * 10)
+                         max_size=int(config["max_workers"]) * 10)
