@@ -202,10 +202,21 @@ def migrate(engine, migrations_dir):
 def one_at_a_time(connection, name):
     """On PostgreSQL, hold lock ``name`` until the transaction ends, so that transactions
     taking it run one after another (SQLite has one writer at a time already).
-    ``connection`` is a Connection or a Session."""
+    ``connection`` is a Connection or a Session; a Session asks for the lock once per
+    transaction (a lock taken inside a savepoint is asked for again: rolling the savepoint
+    back lets it go)."""
     dialect = getattr(connection, "dialect", None) or connection.get_bind().dialect
-    if dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+    if dialect.name != "postgresql":
+        return
+    held = connection.info.setdefault(LOCKS_HELD, {}) if isinstance(connection, Session) else {}
+    if name in held and held[name] is connection.get_transaction():
+        return
+    connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+    if isinstance(connection, Session) and connection.get_nested_transaction() is None:
+        held[name] = connection.get_transaction()
+
+
+LOCKS_HELD = "lianxin.locks"    # a Session's held locks: {name: the transaction holding it}
 
 
 @contextmanager

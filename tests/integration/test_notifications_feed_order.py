@@ -4,9 +4,10 @@ at once (a batch of events and a request, or two replicas), so ids must become v
 in their order."""
 import eventlet
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import sessionmaker
 
-from lianxin.db import Unit, make_engine, migrate, migrations_of
+from lianxin.db import Unit, make_engine, migrate, migrations_of, one_at_a_time
 from services.notify import app
 from services.notify.models import Base
 from tests.support import databases
@@ -58,3 +59,41 @@ def test_a_message_committed_late_is_not_passed_by_a_readers_cursor(database_url
         for session in (first, second, reader):
             session.close()
         engine.dispose()
+
+
+def locks_asked(engine):
+    """The statements asking PostgreSQL for an advisory lock, as they are sent."""
+    asked = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: asked.append(statement)
+                 if "pg_advisory_xact_lock" in statement else None)
+    return asked
+
+
+def test_a_transaction_queuing_many_messages_asks_for_the_lock_once(database_url):
+    engine = make_engine(database_url("notify"))
+    migrate(engine, migrations_of("notify"))
+    asked = locks_asked(engine)
+    with sessionmaker(engine)() as session:
+        for issue_id in ISSUES:
+            queue(session, issue_id)
+        session.commit()
+        assert len(asked) == 1
+        queue(session, ISSUES[0])                   # the next transaction asks again
+        session.commit()
+    engine.dispose()
+    assert len(asked) == 2
+
+
+def test_a_lock_taken_in_a_savepoint_rolled_back_is_asked_for_again(database_url):
+    engine = make_engine(database_url("notify"))
+    asked = locks_asked(engine)
+    with sessionmaker(engine)() as session:
+        savepoint = session.begin_nested()
+        one_at_a_time(session, "lianxin-notifications")
+        savepoint.rollback()
+        one_at_a_time(session, "lianxin-notifications")
+        one_at_a_time(session, "lianxin-notifications")
+        session.commit()
+    engine.dispose()
+    assert len(asked) == 2
