@@ -327,13 +327,20 @@ UNITS = "lianxin.units"    # the key of a session's units in ``Session.info``
 
 
 def _grouped(later):
-    """``{(statement, its columns): [(row, its list of returned rows), ...]}`` in the
-    order each was first given: one ``executemany`` takes rows of one statement that
-    name the same columns."""
+    """``{(statement, its columns): [(row, its list of returned rows), ...]}``: one
+    ``executemany`` takes rows of one statement that name the same columns. A table's
+    statements come before those of the tables that refer to it (its rows before the
+    rows that name them), otherwise in the order each was first given."""
     groups = {}
     for statement, row, _, written in later:
         groups.setdefault((statement, tuple(row)), []).append((row, written))
-    return groups
+    return dict(sorted(groups.items(), key=lambda group: _rank(group[0][0].table)))
+
+
+@functools.cache
+def _rank(table):
+    """Where ``table`` comes in its metadata's order of dependency (referred first)."""
+    return table.metadata.sorted_tables.index(table)
 
 
 def _within(transaction, savepoint):

@@ -99,6 +99,13 @@ def arm_all(unit: Any, model: Any, rows: list[dict[str, Any]]) -> None:
         unit.session.execute(inserting(model.__table__), rows)
 
 
+def arm_later(unit: Any, model: Any, rows: list[dict[str, Any]]) -> None:
+    """``arm_all`` as the transaction commits (``Unit.later``), in one statement with the
+    other time limits started meanwhile: for limits nothing in the transaction reads
+    before then, such as those of a new subject."""
+    unit.later(inserting(model.__table__), *rows)
+
+
 def started(unit: Any, calendar: WorkCalendar, *, kind: str, subject_id: str, issue_id: str,
             holder: str, days: int, remind: bool = True) -> dict[str, Any]:
     """The row of a time limit that starts now."""

@@ -21,7 +21,9 @@ def to_issue(row):
 
 
 def place_issue(unit, event, *, data):
-    """A submitted issue starts at its station; one solved on the spot is handled at once."""
+    """A submitted issue starts at its station; one solved on the spot is handled at once.
+    Its row, first step and time limits are written as the transaction commits, with those
+    of the issues placed with it (``Unit.later``)."""
     station = directory.start_station(category=event["category"],
                                       village_code=event["village_code"],
                                       station_id=event["station_id"], ladder=data.ladder,
@@ -33,13 +35,14 @@ def place_issue(unit, event, *, data):
                          tracking_no=event["tracking_no"], version=1,
                          description=event["description"], grid_id=event["grid_id"],
                          grid_member_id=event["grid_member_id"])
-    unit.session.execute(inserting(IssueRow.__table__), {
+    unit.later(inserting(IssueRow.__table__), {
         "received_at": event["occurred_at"], "cooperating": [],
         "possible_duplicate_of": _text(event["possible_duplicate_of"]),
         **{f: getattr(issue, f) for f in ISSUE_FIELDS}})
     _record(unit, issue, domain.Decision(issue, "issue_routed", {"note": None}))
-    start(unit, [issue], data)
+    timers.arm_later(unit, Timer, limits(unit, [issue], data))
     if event["resolution"]:
+        unit.write_later()
         act_on(unit, load(unit.session, issue.id), "resolve", data, note=event["resolution"])
 
 
@@ -83,17 +86,16 @@ def rearm(unit, rows, data):
     if not rows:
         return
     timers.close_all(unit, Timer, [row.id for row in rows])
-    start(unit, rows, data)
+    timers.arm_all(unit, Timer, limits(unit, rows, data))
 
 
-def start(unit, rows, data):
-    """Start the time limits the issues' states call for (a new issue has none to end);
-    a row may be a ``domain.Issue``."""
-    timers.arm_all(unit, Timer, [
-        timers.started(unit, data.calendar, kind=limit.name, subject_id=row.id, issue_id=row.id,
-                       holder=limit.holder, remind=limit.remind,
-                       days=data.rules.limits.days(limit.name, category=row.category))
-        for row in rows for limit in domain.time_limits(to_issue(row))])
+def limits(unit, rows, data):
+    """The rows of the time limits the issues' states call for, starting now; a row may
+    be a ``domain.Issue``."""
+    return [timers.started(unit, data.calendar, kind=limit.name, subject_id=row.id,
+                           issue_id=row.id, holder=limit.holder, remind=limit.remind,
+                           days=data.rules.limits.days(limit.name, category=row.category))
+            for row in rows for limit in domain.time_limits(to_issue(row))]
 
 
 def fire(unit, timer, stage, *, data):

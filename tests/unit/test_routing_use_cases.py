@@ -168,6 +168,25 @@ def test_a_meeting_applies_every_decision_and_records_them(db, routing_data, at_
                                  "department": "jtj", "cooperating": ["czj"]}
 
 
+def test_issues_placed_together_are_written_with_one_statement_per_table(db, routing_data):
+    events = [an_event("issue_submitted", uuid.uuid4(), tracking_no=f"HB20261100000{n}",
+                       channel="hotline", category="roads", title="村道塌方", village_code=VILLAGE)
+              for n in range(3)]
+    statements = []
+    event.listen(db.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: statements.append(statement))
+    with db.unit() as unit:
+        for submitted in events:
+            app.place_issue(unit, submitted, data=routing_data)
+    for table in ("issues", "steps", "timers"):
+        assert len([s for s in statements if s.startswith(f"INSERT INTO {table} ")]) == 1
+    with db.session() as session:
+        for submitted in events:
+            issue_id = str(submitted["issue_id"])
+            assert app.load(session, issue_id).station_id == VILLAGE_STATION
+            assert [d["limit"] for d in app.deadlines(session, issue_id=issue_id)] == ["village"]
+
+
 def test_a_meeting_ends_and_starts_its_issues_time_limits_with_one_statement_each(
         db, routing_data, at_district):
     issues = [at_district() for _ in range(4)]

@@ -85,6 +85,24 @@ def test_rows_given_for_later_are_written_at_commit_in_one_statement(unit_of):
     assert [many for sql, many in statements if sql.startswith("INSERT INTO inbox")] == [True]
 
 
+def test_rows_given_for_later_are_written_the_tables_they_refer_to_first(unit_of):
+    store = unit_of(Base, "routing")
+    statements = []
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, *rest: statements.append(sql.split(" (")[0]))
+    issue = {"id": "i-1", "tracking_no": "HB202611000001", "status": "open", "tier": "village",
+             "station_id": "st-1", "category": "roads", "title": "村道塌方",
+             "village_code": "610902101002", "channel": "hotline", "version": 1,
+             "received_at": store.now, "cooperating": []}
+    step = {"issue_id": "i-1", "event_type": "issue_routed", "version": 1, "status": "open",
+            "tier": "village", "station_id": "st-1", "occurred_at": store.now}
+    with store.unit() as unit:
+        unit.later(inserting(Base.metadata.tables["steps"]), step)      # names the issue
+        unit.later(inserting(Base.metadata.tables["issues"]), issue)
+    assert [s for s in statements if s.startswith("INSERT")] == [
+        "INSERT INTO issues", "INSERT INTO steps"]
+
+
 def test_a_row_given_for_later_in_a_savepoint_rolled_back_is_not_written(unit_of):
     store = unit_of(Base, "routing")
     inbox = Base.metadata.tables["inbox"]
