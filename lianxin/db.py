@@ -277,6 +277,10 @@ class Unit:
         self._later.extend((statement, row, savepoint, written) for row in rows)
         return written
 
+    def pending(self, statement):
+        """The rows given to ``later`` for ``statement`` and not yet written."""
+        return [row for given, row, _, _ in self._later if given is statement]
+
     @property
     def published(self):
         """The payloads of the events recorded, in order."""

@@ -15,7 +15,8 @@ from services.departments.models import AssignmentRow, AssignmentStepRow, Extens
 
 def create_assignments(unit, event, *, data):
     """A referral becomes one assignment for the lead and one per cooperating department,
-    each with its time to accept (签收) running."""
+    each with its time to accept (签收) running. They are written as the transaction
+    commits, with those of the referrals handled with it (``Unit.later``)."""
     issue_id = str(event["issue_id"])
     settle_others(unit, issue_id, *domain.SUPERSEDED)
     departments = [(event["department"], True)] + [(c, False) for c in event["cooperating"]]
@@ -25,9 +26,9 @@ def create_assignments(unit, event, *, data):
                               tracking_no=event["tracking_no"], title=event["title"],
                               brief=event["note"], description=event["description"],
                               created_at=unit.now, updated_at=unit.now)
-        unit.session.execute(inserting(AssignmentRow.__table__), vars(row))
+        unit.later(NEW_ASSIGNMENT, vars(row))
         _record(unit, row, "assign", "assignment_created", event["note"])
-        start(unit, row, data)
+        timers.arm_later(unit, Timer, [limit(unit, row, data)])
 
 
 def act(unit, assignment_id, action, department, note=None, *, data):
@@ -52,6 +53,8 @@ def act(unit, assignment_id, action, department, note=None, *, data):
 def settle_others(unit, issue_id, status, reason):
     """Close or cancel the issue's assignments still open, so none is left actionable
     and no time limit runs on them."""
+    if any(row["issue_id"] == issue_id for row in unit.pending(NEW_ASSIGNMENT)):
+        unit.write_later()       # one made earlier in this transaction is found too
     rows = unit.session.execute(STILL_OPEN, {"issue": issue_id}).scalars().all()
     for row in rows:
         row.status, row.updated_at = status, unit.now
@@ -61,6 +64,7 @@ def settle_others(unit, issue_id, status, reason):
 
 
 STEP = inserting(AssignmentStepRow.__table__)
+NEW_ASSIGNMENT = inserting(AssignmentRow.__table__)
 STILL_OPEN = select(AssignmentRow).where(AssignmentRow.issue_id == bindparam("issue"),
                                          AssignmentRow.status.in_(domain.OPEN))
 
@@ -78,14 +82,18 @@ def rearm(unit, row, data):
 
 
 def start(unit, row, data):
-    """Start the time limit the assignment's status calls for, if any (a new assignment
-    has no limit to end and no extension to lapse)."""
-    limit = domain.time_limit(row.status)
-    if limit is not None:
-        timers.arm(unit, Timer, data.calendar, kind=limit, subject_id=row.id,
-                   issue_id=row.issue_id, holder=row.department,
-                   days=data.rules.limits.days(limit, category=row.category,
-                                               department=row.department))
+    """Start the time limit the assignment's status calls for, if any."""
+    if domain.time_limit(row.status) is not None:
+        timers.arm_all(unit, Timer, [limit(unit, row, data)])
+
+
+def limit(unit, row, data):
+    """The row of the time limit the assignment's status calls for, starting now."""
+    kind = domain.time_limit(row.status)
+    return timers.started(unit, data.calendar, kind=kind, subject_id=row.id,
+                          issue_id=row.issue_id, holder=row.department,
+                          days=data.rules.limits.days(kind, category=row.category,
+                                                      department=row.department))
 
 
 def fire(unit, timer, stage, *, data):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from lianxin.errors import BadValue, NotAllowed, NotFound
 from lianxin.workdays import WorkCalendar
@@ -196,6 +196,44 @@ def test_a_new_referral_cancels_what_is_still_open_of_the_old_one(db, lead):
     assert [row.status for row in listed(db, "jtj")] == ["cancelled"]
     assert [row.status for row in listed(db, "czj")] == ["cancelled"]
     assert [row.status for row in listed(db, "mzj")] == ["assigned"]
+
+
+def referral(issue_id, department="jtj", cooperating=("czj",)):
+    return an_event("issue_referred", issue_id, tracking_no="HB202611000001", title="村道塌方",
+                    version=4, status="referred", tier="district", station_id=DISTRICT_STATION,
+                    department=department, category="roads", cooperating=list(cooperating),
+                    note="请牵头办理")
+
+
+def test_referrals_handled_together_are_written_with_one_statement_per_table(db):
+    statements = []
+    event.listen(db.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: statements.append(statement))
+    issues = [uuid.uuid4() for _ in range(3)]
+    with db.unit() as unit:
+        for issue_id in issues:
+            app.create_assignments(unit, referral(issue_id), data=db.data)
+    for table in ("assignments", "assignment_steps", "timers"):
+        assert len([s for s in statements if s.startswith(f"INSERT INTO {table} ")]) == 1
+    for issue_id in issues:
+        assert {(a.department, a.status) for a in listed_all(db, issue_id)} == {
+            ("jtj", "assigned"), ("czj", "assigned")}
+        assert all(timers_of(db, a.id) for a in listed_all(db, issue_id))
+
+
+def test_a_referral_handled_with_an_earlier_one_of_its_issue_cancels_what_that_made(db):
+    with db.unit() as unit:
+        app.create_assignments(unit, referral(ISSUE, "jtj"), data=db.data)
+        app.create_assignments(unit, referral(ISSUE, "mzj", cooperating=()), data=db.data)
+    assert sorted((a.department, a.status) for a in listed_all(db, ISSUE)) == [
+        ("czj", "cancelled"), ("jtj", "cancelled"), ("mzj", "assigned")]
+    assert [kind for a in listed_all(db, ISSUE) for kind in timers_of(db, a.id)] == ["accept"]
+
+
+def listed_all(db, issue_id):
+    with db.session() as session:
+        return session.execute(select(AssignmentRow).where(
+            AssignmentRow.issue_id == str(issue_id))).scalars().all()
 
 
 def test_a_cooperating_assignment_completed_before_the_lead_stays_completed(db, lead):
