@@ -208,11 +208,11 @@ def one_at_a_time(connection, name):
     dialect = getattr(connection, "dialect", None) or connection.get_bind().dialect
     if dialect.name != "postgresql":
         return
-    held = connection.info.setdefault(LOCKS_HELD, {}) if isinstance(connection, Session) else {}
-    if name in held and held[name] is connection.get_transaction():
+    held = connection.info.setdefault(LOCKS_HELD, {}) if isinstance(connection, Session) else None
+    if held is not None and name in held and held[name] is connection.get_transaction():
         return
     connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
-    if isinstance(connection, Session) and connection.get_nested_transaction() is None:
+    if held is not None and connection.get_nested_transaction() is None:
         held[name] = connection.get_transaction()
 
 

@@ -28,7 +28,7 @@ def create_assignments(unit, event, *, data):
                               created_at=unit.now, updated_at=unit.now)
         unit.later(NEW_ASSIGNMENT, vars(row))
         _record(unit, row, "assign", "assignment_created", event["note"])
-        timers.arm_later(unit, Timer, [limit(unit, row, data)])
+        timers.arm_later(unit, Timer, limits(unit, row, data))
 
 
 def act(unit, assignment_id, action, department, note=None, *, data):
@@ -78,22 +78,17 @@ def rearm(unit, row, data):
     if domain.time_limit(row.status) != domain.EXTENDABLE:
         for request in _extensions(unit.session, row.id, "requested"):
             request.status, request.decided_at = "lapsed", unit.now
-    start(unit, row, data)
+    timers.arm_all(unit, Timer, limits(unit, row, data))
 
 
-def start(unit, row, data):
-    """Start the time limit the assignment's status calls for, if any."""
-    if domain.time_limit(row.status) is not None:
-        timers.arm_all(unit, Timer, [limit(unit, row, data)])
-
-
-def limit(unit, row, data):
-    """The row of the time limit the assignment's status calls for, starting now."""
+def limits(unit, row, data):
+    """The row of the time limit the assignment's status calls for, starting now, in a
+    list: empty when its status calls for none."""
     kind = domain.time_limit(row.status)
-    return timers.started(unit, data.calendar, kind=kind, subject_id=row.id,
-                          issue_id=row.issue_id, holder=row.department,
-                          days=data.rules.limits.days(kind, category=row.category,
-                                                      department=row.department))
+    return [] if kind is None else [timers.started(
+        unit, data.calendar, kind=kind, subject_id=row.id, issue_id=row.issue_id,
+        holder=row.department, days=data.rules.limits.days(kind, category=row.category,
+                                                           department=row.department))]
 
 
 def fire(unit, timer, stage, *, data):
