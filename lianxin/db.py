@@ -442,7 +442,11 @@ class Database(DependencyProvider):
         return self._batchers[work](item)
 
     def _together(self, work, items):
+        """The items in one transaction; ``work.prepare(unit, items)`` first, if ``work``
+        has it, readies what they share (``inbox.prepare``)."""
         with self.transaction() as unit:
+            if hasattr(work, "prepare"):
+                work.prepare(unit, items)
             return [work(unit, item) for item in items]
 
     @contextmanager

@@ -82,8 +82,9 @@ def insert_issue(session, row, submission, window):
 def project(unit, event, *, event_type, also=None):
     """Add a step to the voter's timeline; routing's events also move the status;
     ``also(unit, issue, event_type, event)`` is told of it in the same transaction."""
-    issue = _moved(unit.session, event, event_type) or _projection(unit.session,
-                                                                   event["issue_id"])
+    issue = _locked(unit, event["issue_id"])
+    if domain.is_newer(event.get("version"), issue.version):
+        _move(unit, issue, event, event_type)
     unit.later(inserting(TimelineRow.__table__), {
         "issue_id": issue.id, "event_type": event_type, "status": event.get("status"),
         "tier": event.get("tier"), "station_id": event.get("station_id"),
@@ -93,20 +94,44 @@ def project(unit, event, *, event_type, also=None):
         also(unit, issue, event_type, event)
 
 
-def _moved(session, event, event_type):
-    """The issue as a step newer than what it shows leaves it, moved and locked by one
-    ``UPDATE … RETURNING``; None when the step is not newer (``domain.is_newer``) or
-    the issue is unknown."""
-    if not domain.is_newer(event.get("version"), 0):
-        return None
-    moved = {"version": event["version"], "status": event["status"], "tier": event["tier"],
-             "current_station_id": event["station_id"], "department": event["department"],
-             "closed_at": event["occurred_at"] if event_type == "issue_closed" else None}
+def lock_issues(unit, events):
+    """Read and lock the issues of ``events`` in one statement, in id order, for
+    ``project`` to find (``Database.together`` calls it with the events of a batch,
+    ``inbox.prepare``): one round trip for the batch, not one for each event."""
+    locked = unit.session.info.setdefault(LOCKED, {})
+    wanted = sorted({str(event["issue_id"]) for event in events} - set(locked))
+    if wanted:
+        locked.update(dict.fromkeys(wanted))          # asked for: None if there is none
+        for found in unit.session.execute(PROJECTED, {"ids": wanted}):
+            locked[found.id] = SimpleNamespace(**found._asdict(), moved=None)
+
+
+project.prepare = lock_issues  # type: ignore[attr-defined]
+
+
+def _locked(unit, issue_id):
+    """What a step of the issue changes and the grid system is told, its row locked."""
+    if str(issue_id) not in unit.session.info.get(LOCKED, {}):
+        lock_issues(unit, [{"issue_id": issue_id}])
+    issue = unit.session.info[LOCKED][str(issue_id)]
+    if issue is None:
+        raise missing("issue_id", issue_id)
+    return issue
+
+
+def _move(unit, issue, event, event_type):
+    """The issue as a newer step leaves it, written as the transaction commits: one
+    row per issue, holding its newest state however many steps of the batch moved it."""
+    issue.version, issue.status, issue.tier = event["version"], event["status"], event["tier"]
+    issue.current_station_id, issue.department = event["station_id"], event["department"]
     if event_type in ("issue_reopened", "issue_closed"):
-        moved["feedback_pending"] = False  # reopened: a new handling; closed: reopen window
-    found = session.execute(MOVED, {"row": str(event["issue_id"]), "newer": event["version"],
-                                    **moved}).first()
-    return None if found is None else SimpleNamespace(**found._asdict())
+        issue.feedback_pending = False   # reopened: a new handling; closed: reopen window
+    if issue.moved is None:
+        issue.moved = {"row": issue.id}
+        unit.later(updating(ISSUES, "id"), issue.moved)
+    issue.moved.update(
+        {name: getattr(issue, name) for name in MOVED}, closed_at=(
+            event["occurred_at"] if event_type == "issue_closed" else None))
 
 
 ISSUES = IssueRow.__table__
@@ -118,21 +143,12 @@ DUPLICATE = (select(ISSUES.c.id).where(ISSUES.c.village_code == bindparam("dup_v
              .order_by(ISSUES.c.seq.desc()).limit(1))
 NEW_ISSUE = (ISSUES.insert().values(possible_duplicate_of=DUPLICATE.scalar_subquery())
              .returning(ISSUES.c.seq, ISSUES.c.possible_duplicate_of))
-PROJECTION = [ISSUES.c[name] for name in (
-    "id", "version", "tracking_no", "channel", "village_code", "status", "tier",
-    "current_station_id", "department")]
-PROJECTED = select(*PROJECTION).where(ISSUES.c.id == bindparam("id")).with_for_update()
-# the SET clause is the columns a step moves (the parameters other than row and newer)
-MOVED = (ISSUES.update().where(ISSUES.c.id == bindparam("row"),
-                               ISSUES.c.version < bindparam("newer")).returning(*PROJECTION))
-
-
-def _projection(session, issue_id):
-    """What a step of the issue changes and the grid system is told, its row locked."""
-    found = session.execute(PROJECTED, {"id": str(issue_id)}).first()
-    if found is None:
-        raise missing("issue_id", issue_id)
-    return SimpleNamespace(**found._asdict())
+MOVED = ("version", "status", "tier", "current_station_id", "department", "feedback_pending")
+PROJECTED = (select(*[ISSUES.c[name] for name in ("id", "tracking_no", "channel", "village_code",
+                                                  *MOVED)])
+             .where(ISSUES.c.id.in_(bindparam("ids", expanding=True)))
+             .order_by(ISSUES.c.id).with_for_update())
+LOCKED = "intake-locked-issues"     # session.info: issue id → its row as read and moved
 
 
 def give_feedback(unit, issue_id, feedback, caller=None, reopen_until=None):

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from lianxin.errors import BadValue, NotAllowed, NotFound, NotYours
 from lianxin.rulesfile import MonthDays
@@ -135,6 +135,32 @@ def test_an_assignment_event_joins_the_timeline_without_moving_the_issue(db):
     assert (stored.version, stored.status, stored.department) == (0, "open", None)
     assert (timeline[-1]["event_type"], timeline[-1]["department"]) == \
         ("assignment_accepted", "jtj")
+
+
+def test_events_handled_together_read_their_issues_once_and_write_each_once_at_its_newest(db):
+    first, _ = submit(db)
+    second, _ = submit(db)
+    steps = [("issue_routed", routed(first.id, 1, tier="village", station_id=VILLAGE_STATION)),
+             ("issue_routed", routed(second.id, 1)),
+             ("issue_routed", routed(first.id, 2)),
+             ("issue_routed", routed(first.id, 1, tier="village", station_id=VILLAGE_STATION))]
+    told = []
+    statements = []
+    event.listen(db.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: statements.append(statement))
+    with db.unit() as unit:
+        app.lock_issues(unit, [step for _, step in steps])
+        for event_type, step in steps:
+            app.project(unit, step, event_type=event_type,
+                        also=lambda unit, issue, kind, step: told.append((kind, issue.tier)))
+    assert len([s for s in statements if s.startswith("SELECT")]) == 1
+    assert len([s for s in statements if s.startswith("UPDATE issues")]) == 1
+    assert told == [("issue_routed", "village"), ("issue_routed", "town"),
+                    ("issue_routed", "town"), ("issue_routed", "town")]
+    with db.session() as session:
+        assert [(app.load(session, row.id).version, app.load(session, row.id).tier)
+                for row in (first, second)] == [(2, "town"), (1, "town")]
+        assert len(app.view(session, first.id, DISTRICT)["timeline"]) == 4
 
 
 def test_a_routing_event_for_an_unknown_issue_is_not_found(db):

@@ -3,7 +3,7 @@ the relay is handed and the tables hold."""
 import pytest
 from sqlalchemy import event, select
 
-from lianxin import timers
+from lianxin import inbox, timers
 from lianxin.statements import inserting
 from lianxin.workdays import WorkCalendar
 from services.routing.models import Base, Timer
@@ -147,3 +147,18 @@ def test_each_caller_of_later_gets_what_returning_gave_for_its_own_rows(unit_of)
         assert (first, second) == ([], [])
     assert ([r.event_id for r in first], [r.event_id for r in second]) == (["a", "b"], ["c"])
     assert len([sql for sql in statements if sql.startswith("INSERT INTO inbox")]) == 1
+
+
+def test_a_batch_of_deliveries_readies_each_handler_once_with_its_own_events():
+    readied = []
+
+    def handle(unit, event):
+        return event["n"]
+
+    def other(unit, event):
+        return -event["n"]
+    handle.prepare = lambda unit, events: readied.append(("handle", [e["n"] for e in events]))
+    deliveries = [inbox.Delivery(None, "issue_routed", str(n), {"n": n}, fn, {})
+                  for n, fn in enumerate((handle, other, handle))]
+    inbox.prepare("unit", deliveries)
+    assert readied == [("handle", [0, 2])]
