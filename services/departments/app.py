@@ -55,18 +55,44 @@ def settle_others(unit, issue_id, status, reason):
     and no time limit runs on them."""
     if any(row["issue_id"] == issue_id for row in unit.pending(NEW_ASSIGNMENT)):
         unit.write_later()       # one made earlier in this transaction is found too
-    rows = unit.session.execute(STILL_OPEN, {"issue": issue_id}).scalars().all()
-    for row in rows:
+    for row in _still_open(unit, issue_id):
         row.status, row.updated_at = status, unit.now
         unit.later(STEP, {"assignment_id": row.id, "action": status, "status": status,
                           "note": reason, "actor": None, "occurred_at": unit.now})
         rearm(unit, row, None)
 
 
+def read_still_open(unit, events):
+    """Read the assignments still open of the issues of ``events`` in one statement,
+    for ``settle_others`` to find (``Database.together`` calls it with the referrals of
+    a batch, ``inbox.prepare``): one round trip for the batch, not one per referral."""
+    found = {str(event["issue_id"]): [] for event in events}
+    for row in unit.session.execute(STILL_OPEN_OF, {"issues": sorted(found)}).scalars():
+        found[row.issue_id].append(row)
+    unit.session.info[READ_OPEN] = found
+
+
+create_assignments.prepare = read_still_open  # type: ignore[attr-defined]
+
+
+def _still_open(unit, issue_id):
+    """The issue's assignments still open: as read for its batch, the first time they
+    are asked for in the transaction (nothing of the issue was made or settled before
+    that); from the database otherwise."""
+    read = unit.session.info.get(READ_OPEN, {})
+    if issue_id in read:
+        return read.pop(issue_id)
+    return unit.session.execute(STILL_OPEN, {"issue": issue_id}).scalars().all()
+
+
 STEP = inserting(AssignmentStepRow.__table__)
 NEW_ASSIGNMENT = inserting(AssignmentRow.__table__)
 STILL_OPEN = select(AssignmentRow).where(AssignmentRow.issue_id == bindparam("issue"),
                                          AssignmentRow.status.in_(domain.OPEN))
+STILL_OPEN_OF = select(AssignmentRow).where(
+    AssignmentRow.issue_id.in_(bindparam("issues", expanding=True)),
+    AssignmentRow.status.in_(domain.OPEN))
+READ_OPEN = "departments-still-open"      # session.info: issue id → its open assignments
 
 
 def rearm(unit, row, data):

@@ -230,6 +230,23 @@ def test_a_referral_handled_with_an_earlier_one_of_its_issue_cancels_what_that_m
     assert [kind for a in listed_all(db, ISSUE) for kind in timers_of(db, a.id)] == ["accept"]
 
 
+def test_referrals_handled_together_look_for_what_is_still_open_with_one_statement(db):
+    with db.unit() as unit:                     # open before the batch: superseded by it
+        app.create_assignments(unit, referral(ISSUE, "jtj"), data=db.data)
+    statements = []
+    event.listen(db.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: statements.append(statement))
+    batch = [referral(ISSUE, "mzj", cooperating=()), referral(uuid.uuid4()),
+             referral(ISSUE, "sljj", cooperating=())]
+    with db.unit() as unit:
+        app.read_still_open(unit, batch)
+        for referred in batch:
+            app.create_assignments(unit, referred, data=db.data)
+    assert len([s for s in statements if s.startswith("SELECT") and "FROM assignments" in s]) == 2
+    assert sorted((a.department, a.status) for a in listed_all(db, ISSUE)) == [
+        ("czj", "cancelled"), ("jtj", "cancelled"), ("mzj", "cancelled"), ("sljj", "assigned")]
+
+
 def listed_all(db, issue_id):
     with db.session() as session:
         return session.execute(select(AssignmentRow).where(
