@@ -1,7 +1,7 @@
 """On PostgreSQL a transaction's BEGIN goes with its first statement, in one round trip,
 and a transaction is still all or nothing."""
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import Column, Integer, MetaData, Table, event, insert, text
 
 from lianxin.db import make_engine
 from tests.support import databases
@@ -16,8 +16,11 @@ def engine(database_url):
     with made.begin() as connection:
         connection.execute(text("CREATE TABLE begins (x int PRIMARY KEY)"))
     sent = made.sent = []
+    made.wire = []
     event.listen(made, "after_cursor_execute",
                  lambda _c, _cursor, statement, *_: sent.append(statement))
+    event.listen(made, "after_cursor_execute",      # what psycopg2 sent last, as sent
+                 lambda _c, cursor, *_: made.wire.append(cursor.query))
     yield made
     made.dispose()
 
@@ -54,3 +57,23 @@ def test_a_transaction_whose_first_statements_go_many_at_once_begins_first(engin
         counted = connection.execute(text("SELECT count(*) FROM begins")).scalar()
         connection.rollback()
     assert counted == 2 and stored(engine) == []
+
+
+def test_rows_sent_many_at_once_first_carry_the_begin_on_their_first_page(engine):
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO begins VALUES (:x)"), [{"x": 1}, {"x": 2}])
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO begins VALUES (:x)"),
+                           [{"x": x} for x in range(3, 253)])           # three pages
+    assert engine.wire[0] == (b"BEGIN;INSERT INTO begins VALUES (1);"
+                              b"INSERT INTO begins VALUES (2)")
+    assert not engine.wire[1].startswith(b"BEGIN")                      # the last page
+    assert stored(engine) == list(range(1, 253))
+
+
+def test_a_many_row_insert_that_begins_a_transaction_carries_its_begin(engine):
+    table = Table("begins", MetaData(), Column("x", Integer, primary_key=True))
+    with engine.begin() as connection:
+        connection.execute(insert(table), [{"x": 1}, {"x": 2}])
+    assert engine.wire[0].startswith(b"BEGIN;INSERT INTO begins (x) VALUES (1), (2)")
+    assert stored(engine) == [1, 2]
