@@ -67,7 +67,7 @@ def read_still_open(unit, events):
     for ``settle_others`` to find (``Database.together`` calls it with the referrals of
     a batch, ``inbox.prepare``): one round trip for the batch, not one per referral."""
     found = {str(event["issue_id"]): [] for event in events}
-    for row in unit.session.execute(STILL_OPEN_OF, {"issues": sorted(found)}).scalars():
+    for row in unit.session.execute(STILL_OPEN, {"issues": sorted(found)}).scalars():
         found[row.issue_id].append(row)
     unit.session.info[READ_OPEN] = found
 
@@ -82,14 +82,12 @@ def _still_open(unit, issue_id):
     read = unit.session.info.get(READ_OPEN, {})
     if issue_id in read:
         return read.pop(issue_id)
-    return unit.session.execute(STILL_OPEN, {"issue": issue_id}).scalars().all()
+    return unit.session.execute(STILL_OPEN, {"issues": [issue_id]}).scalars().all()
 
 
 STEP = inserting(AssignmentStepRow.__table__)
 NEW_ASSIGNMENT = inserting(AssignmentRow.__table__)
-STILL_OPEN = select(AssignmentRow).where(AssignmentRow.issue_id == bindparam("issue"),
-                                         AssignmentRow.status.in_(domain.OPEN))
-STILL_OPEN_OF = select(AssignmentRow).where(
+STILL_OPEN = select(AssignmentRow).where(  # of the issues named
     AssignmentRow.issue_id.in_(bindparam("issues", expanding=True)),
     AssignmentRow.status.in_(domain.OPEN))
 READ_OPEN = "departments-still-open"      # session.info: issue id → its open assignments

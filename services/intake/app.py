@@ -98,8 +98,12 @@ def lock_issues(unit, events):
     """Read and lock the issues of ``events`` in one statement, in id order, for
     ``project`` to find (``Database.together`` calls it with the events of a batch,
     ``inbox.prepare``): one round trip for the batch, not one for each event."""
+    _lock(unit, {str(event["issue_id"]) for event in events})
+
+
+def _lock(unit, issue_ids):
     locked = unit.session.info.setdefault(LOCKED, {})
-    wanted = sorted({str(event["issue_id"]) for event in events} - set(locked))
+    wanted = sorted(issue_ids - set(locked))
     if wanted:
         locked.update(dict.fromkeys(wanted))          # asked for: None if there is none
         for found in unit.session.execute(PROJECTED, {"ids": wanted}):
@@ -112,7 +116,7 @@ project.prepare = lock_issues  # type: ignore[attr-defined]
 def _locked(unit, issue_id):
     """What a step of the issue changes and the grid system is told, its row locked."""
     if str(issue_id) not in unit.session.info.get(LOCKED, {}):
-        lock_issues(unit, [{"issue_id": issue_id}])
+        _lock(unit, {str(issue_id)})
     issue = unit.session.info[LOCKED][str(issue_id)]
     if issue is None:
         raise missing("issue_id", issue_id)
