@@ -41,6 +41,7 @@ from lianxin.errors import NotFound
 from lianxin.outbox import LEASE, Relay
 from lianxin.pgtransactions import begin_with_first_statement
 from lianxin.retries import Attempts
+from lianxin.soon import Soon
 from lianxin.statements import inserting
 
 log = logging.getLogger(__name__)
@@ -388,6 +389,7 @@ class Database(DependencyProvider):
         self.idempotency_keys = tables["idempotency_keys"]
         self.interval = float(config.get("RELAY_INTERVAL", 2))
         self.amqp_uri = config["AMQP_URI"]
+        self.soon = Soon(functools.partial(self.transaction, relay=False))
         self.relay = Relay(self, bus.EventPublisher(config["AMQP_URI"], self.service))
         self.attempts = Attempts(limit=int(config.get("RETRY_LIMIT", 10)))
         self.batch_limit = int(config["CONSUME_BATCH"])
@@ -404,7 +406,7 @@ class Database(DependencyProvider):
 
     def stop(self):
         self._running = False
-        self.relay.mark()
+        self.soon.now()                  # events confirmed, not yet marked sent
         self.relay.publisher.close()
 
     def kill(self):
@@ -418,15 +420,20 @@ class Database(DependencyProvider):
     def transaction(self, relay=True, actor=None):
         """Commit the work and its events together, then have them relayed in the
         background: the caller never waits on the broker, and a relay that fails is
-        left to the sweep, never reported as the work's failure."""
+        left to the sweep, never reported as the work's failure. The writes waiting in
+        ``soon`` (``lianxin.soon``) are done in it, just before it commits."""
         session = self.sessions()
         unit = Unit(session, self.outbox, self.service, actor=actor,
                     claim=self.relay.token if relay else None)
+        riding = {}
         try:
             yield unit
+            riding = self.soon.take()     # writes nothing waits on go with it (lianxin.soon)
+            self.soon.do(unit, riding)
             session.commit()
         except BaseException:
             session.rollback()
+            self.soon.give_back(riding)
             raise
         finally:
             session.close()

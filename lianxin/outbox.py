@@ -13,10 +13,11 @@ same lease, so two relays, in one process or in two replicas, never both take a
 row while its lease runs; a relay that dies mid-batch leaves its rows to be
 claimed again (a repeat that consumers' inboxes ignore).
 
-Events confirmed are marked sent a moment later (``MARK_DELAY``), those of every batch
-confirmed meanwhile in one transaction, not one per batch. Their lease covers them
-until then; a mark that fails is kept and tried again by the next sweep, and a process
-that stops marks what it holds first. A process killed before marking leaves events
+Events confirmed are marked sent by the next transaction this process commits, with
+those of every batch confirmed meanwhile, or within a moment by one of their own
+(``lianxin.soon``), not by a transaction per batch. Their lease covers them until
+then; a mark that fails waits for the next transaction or sweep, and a process that
+stops marks what it holds first. A process killed before marking leaves events
 published but unmarked, published again once their lease runs out: a repeat, as above.
 """
 import logging
@@ -32,7 +33,6 @@ from lianxin.retries import is_transient
 log = logging.getLogger(__name__)
 RELAY_BATCH = 200
 LEASE = timedelta(seconds=10)
-MARK_DELAY = 0.05      # seconds: batches confirmed within it are marked sent together
 
 
 class Relay:
@@ -44,8 +44,6 @@ class Relay:
         self.token = str(uuid.uuid4())   # the lease this process's commits take
         self._lock = threading.Lock()
         self._fresh = []                 # committed under that lease, not yet published
-        self._confirmed = []             # published and confirmed, not yet marked sent
-        self._marking = False            # a mark of what is confirmed is on its way
         self.published = 0
         self.confirms = 0                # batches published, each confirmed whole
 
@@ -79,28 +77,8 @@ class Relay:
         finally:
             self._lock.release()
 
-    def mark(self):
-        """Mark the events confirmed so far as sent, now; never raises (those it could
-        not mark are kept for the next try)."""
-        self._quietly(self._mark_confirmed)
-
-    def _mark_soon(self, ids):
-        self._confirmed.extend(ids)
-        if not self._marking:
-            self._marking = True
-            eventlet.spawn_after(MARK_DELAY, self.mark)
-
-    def _mark_confirmed(self):
-        self._marking = False
-        ids, self._confirmed = self._confirmed, []
-        try:
-            self._settle(ids, [])
-        except BaseException:
-            self._confirmed[:0] = ids
-            raise
-
     def _relay_all(self):
-        self.mark()                      # what an earlier mark could not
+        self.db.soon.now()               # marks an earlier transaction could not make
         with self._lock:
             self._publish_fresh()
             while self._publish(self._claim()) == RELAY_BATCH:
@@ -121,9 +99,9 @@ class Relay:
         try:
             self.publisher.publish((e["event_type"], e["payload"]) for e in events)
         except BaseException:
-            self._settle([], ids)
+            self._give_back(ids)
             raise
-        self._mark_soon(ids)
+        self.db.soon.add(self._mark_sent, ids)
         self.published += len(ids)
         self.confirms += 1
         return len(events)
@@ -145,15 +123,15 @@ class Relay:
                 select(outbox.c.event_id, outbox.c.event_type, outbox.c.payload)
                 .where(outbox.c.claim == token).order_by(outbox.c.id))]
 
-    def _settle(self, sent, unsent):
-        """Mark what was published; give back the lease on what was not."""
-        if not sent and not unsent:
-            return
+    def _mark_sent(self, unit, batches):
+        """Within ``unit``'s transaction: the events of these confirmed batches sent."""
+        outbox, ids = self.db.outbox, [event_id for batch in batches for event_id in batch]
+        unit.session.execute(update(outbox).where(outbox.c.event_id.in_(ids))
+                             .values(sent_at=unit.now))
+
+    def _give_back(self, unsent):
+        """Give back the lease on what was not published."""
         outbox = self.db.outbox
         with self.db.transaction(relay=False) as unit:
-            if sent:
-                unit.session.execute(update(outbox).where(outbox.c.event_id.in_(sent))
-                                     .values(sent_at=unit.now))
-            if unsent:
-                unit.session.execute(update(outbox).where(outbox.c.event_id.in_(unsent))
-                                     .values(claim=None, claimed_until=None))
+            unit.session.execute(update(outbox).where(outbox.c.event_id.in_(unsent))
+                                 .values(claim=None, claimed_until=None))

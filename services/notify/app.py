@@ -1,9 +1,11 @@
 """Notify's use cases: queue the messages an event calls for, deliver, retry."""
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import bindparam, func, insert, select, update
 
+from lianxin import clock
 from lianxin.db import one_at_a_time
 from lianxin.errors import BadValue, NotFound
 from services.notify import domain
@@ -78,11 +80,13 @@ def claim_due(unit, max_attempts, limit=100):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What became of one claimed notification: sent by ``channel`` (``error`` None), or not
-    and why; ``final`` when the far end refused it and sending again would not change that."""
+    """What became of one claimed notification: sent by ``channel`` (``error`` None) ``at``
+    that moment, or not and why; ``final`` when the far end refused it and sending again
+    would not change that."""
     channel: str
     error: str | None = None
     final: bool = False
+    at: datetime | None = field(default=None, compare=False)
 
 
 def send_all(rows, channels, contact, fallback=None):
@@ -92,13 +96,22 @@ def send_all(rows, channels, contact, fallback=None):
     return {row.id: _send(row, channels, contact, fallback) for row in rows}
 
 
+def record_soon(unit, results):
+    """``record_outcomes`` of the results of ``send_all`` that waited for a transaction to
+    ride with (``lianxin.soon``): nothing waits on them but the record itself."""
+    record_outcomes(unit, {row_id: outcome for outcomes in results
+                           for row_id, outcome in outcomes.items()})
+
+
 def record_outcomes(unit, outcomes):
-    """Record every outcome of ``send_all``: sent; refused for good; or failed, and due
-    again after a back-off. The sent, the common case, are written as the transaction
-    commits, with those of the outcomes recorded with them, in one statement."""
+    """Record every outcome of ``send_all``: sent, at the moment it was; refused for good;
+    or failed, and due again after a back-off. The sent, the common case, are written as
+    the transaction commits, with those of the outcomes recorded with them, in one
+    statement."""
     for row_id, outcome in outcomes.items():
         if outcome.error is None:
-            unit.later(SENT, {"row": row_id, "by": outcome.channel, "at": unit.now})
+            unit.later(SENT, {"row": row_id, "by": outcome.channel,
+                              "at": outcome.at or unit.now})
     unsent = [row_id for row_id, outcome in outcomes.items() if outcome.error is not None]
     if not unsent:
         return
@@ -128,7 +141,7 @@ def _send(row, channels, contact, fallback):
     except Exception as exc:
         log.warning("notification %s via %s failed (%s)", row.id, channel, type(exc).__name__)
         return Outcome(channel, _without(f"{type(exc).__name__}: {exc}", address))
-    return Outcome(channel)
+    return Outcome(channel, at=clock.now())
 
 
 def _without(error, address):

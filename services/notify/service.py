@@ -79,11 +79,12 @@ class NotifyService(BaseService):
             return app.set_preference(unit, kind, recipient_id, body["channel"])
 
     def deliver(self, rows):
-        """Send claimed messages outside any transaction, then record the outcomes."""
+        """Send claimed messages outside any transaction, then have the outcomes recorded
+        by the next transaction this process commits (``lianxin.soon``)."""
         outcomes = app.send_all(rows, self.settings["channels"], self.contact,
                                 self.settings["fallback"])
         if outcomes:
-            self.db.together(app.record_outcomes, outcomes)
+            self.db.soon.add(app.record_soon, outcomes)
 
     def contact(self, kind, recipient_id):
         owner = getattr(self, CONTACT_OWNER[kind])

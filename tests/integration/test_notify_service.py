@@ -1,5 +1,6 @@
 """Notify against the real broker and database, and real SMTP and HTTP servers."""
 import json
+import os
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -9,7 +10,7 @@ import yaml
 from aiosmtpd.controller import Controller
 from nameko.rpc import rpc
 
-from lianxin import contracts
+from lianxin import contracts, soon
 from lianxin.config import read_yaml
 from services.notify.service import NotifyService
 from services.routing.service import RoutingService
@@ -134,6 +135,24 @@ def test_the_voter_gets_a_receipt_in_the_log_sink_without_contact_details(start,
     assert note["recipient_kind"] == "voter" and "HB202611000009" in note["body"]
     sink = open(container.config["NOTIFY"]["log_file"], encoding="utf-8").read()
     assert "HB202611000009" in sink and "13900000000" not in sink and "张三" not in sink
+
+
+def test_what_became_of_a_message_is_recorded_by_the_next_transaction_with_when_it_was_sent(
+        start, amqp_uri, http, monkeypatch):
+    monkeypatch.setattr(soon, "DELAY", 60.0)      # no transaction of its own in this test
+    container, url = start(NotifyService)
+    sink = container.config["NOTIFY"]["log_file"]
+    first, second = submitted(), submitted()
+    send(amqp_uri, "intake", "issue_submitted", first)
+    wait_until(lambda: os.path.exists(sink) and first["issue_id"] in open(sink).read(),
+               message="the first receipt sent")
+    assert [n["status"] for n in listing(http, url, first["issue_id"])] == ["sending"]
+    send(amqp_uri, "intake", "issue_submitted", second)
+    (note,) = wait_until(lambda: [n for n in listing(http, url, first["issue_id"])
+                                  if n["status"] == "sent"],
+                         message="the first recorded with the second event's messages")
+    (later,) = listing(http, url, second["issue_id"])
+    assert note["sent_at"] < later["created_at"]  # when it was sent, not when recorded
 
 
 def test_a_voter_who_prefers_email_gets_one_through_a_real_smtp_server(start, stand_in, smtp, amqp_uri, http):
