@@ -39,7 +39,7 @@ from lianxin import bus, clock, contracts, idempotency, inbox
 from lianxin.batches import Batcher
 from lianxin.errors import NotFound
 from lianxin.outbox import LEASE, Relay
-from lianxin.pgtransactions import begin_with_first_statement
+from lianxin.pgtransactions import HoldingConnection, begin_with_first_statement, holding
 from lianxin.retries import Attempts
 from lianxin.soon import Soon
 from lianxin.statements import inserting
@@ -141,7 +141,8 @@ def make_engine(url):
         if url.startswith("postgresql+psycopg2://"):
             from psycogreen.eventlet import patch_psycopg
             patch_psycopg()
-            options = {"executemany_mode": "values_plus_batch"}
+            options = {"executemany_mode": "values_plus_batch",
+                       "connect_args": {"connection_factory": HoldingConnection}}
         engine = create_engine(url, pool_size=10, max_overflow=10, **options)
         if engine.dialect.driver == "psycopg2":
             begin_with_first_statement(engine)
@@ -298,17 +299,23 @@ class Unit:
                 for e in self.outbound[self._stored:]]
         self._stored = len(self.outbound)
         if rows:
-            self.session.execute(inserting(self._outbox), rows)
+            with holding(self.session.connection()):     # it goes with the COMMIT
+                self.session.execute(inserting(self._outbox), rows)
 
     def write_later(self):
-        """Write the rows given to ``later`` now, one statement each."""
+        """Write the rows given to ``later`` now, one statement each; on PostgreSQL those
+        that return nothing go with the transaction's next statement or its ``COMMIT``
+        (``lianxin.pgtransactions.holding``)."""
         if self._later:
             self.session.flush()     # rows the ORM holds go first: a later row may refer to one
             for (statement, _), entries in _grouped(self._later).items():
+                if not statement.returning_column_descriptions:
+                    with holding(self.session.connection()):
+                        self.session.execute(statement, [row for row, _ in entries])
+                    continue
                 result = self.session.execute(statement, [row for row, _ in entries])
-                if statement.returning_column_descriptions:
-                    for (_, written), found in zip(entries, result.all(), strict=True):
-                        written.append(found)
+                for (_, written), found in zip(entries, result.all(), strict=True):
+                    written.append(found)
             self._later = []
 
     def savepoint(self):

@@ -28,6 +28,7 @@ from datetime import timedelta
 import eventlet
 from sqlalchemy import or_, select, update
 
+from lianxin.pgtransactions import holding
 from lianxin.retries import is_transient
 
 log = logging.getLogger(__name__)
@@ -126,8 +127,9 @@ class Relay:
     def _mark_sent(self, unit, batches):
         """Within ``unit``'s transaction: the events of these confirmed batches sent."""
         outbox, ids = self.db.outbox, [event_id for batch in batches for event_id in batch]
-        unit.session.execute(update(outbox).where(outbox.c.event_id.in_(ids))
-                             .values(sent_at=unit.now))
+        with holding(unit.session.connection()):      # on PostgreSQL, with the COMMIT
+            unit.session.execute(update(outbox).where(outbox.c.event_id.in_(ids))
+                                 .values(sent_at=unit.now))
 
     def _give_back(self, unsent):
         """Give back the lease on what was not published."""

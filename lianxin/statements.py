@@ -10,8 +10,10 @@ from sqlalchemy import bindparam
 
 @functools.cache
 def inserting(table):
-    """``table``'s INSERT; its values come as parameters."""
-    return table.insert()
+    """``table``'s INSERT; its values come as parameters, and nothing comes back (no
+    implicit ``RETURNING`` of the new key), so on PostgreSQL it can go with the
+    transaction's next statement (``lianxin.pgtransactions.holding``)."""
+    return table.insert().inline()
 
 
 @functools.cache

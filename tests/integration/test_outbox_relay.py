@@ -10,7 +10,9 @@ from sqlalchemy import event, text
 
 from lianxin import contracts, soon
 from lianxin.db import Database
+from lianxin.statements import inserting
 from services.routing.models import Base
+from tests.support import databases, wire
 from tests.support.broker import EventTap, wait_until
 from tests.support.outage import Outage
 
@@ -120,6 +122,23 @@ def test_marks_taken_by_a_transaction_that_rolls_back_are_made_by_the_next(
     assert unsent(db) == 1 and db.soon           # the mark waits again
     route(db, "second")
     assert unsent(db) == 1                        # the first marked, the second just made
+
+
+@pytest.mark.skipif(databases.BACKEND != "postgresql",
+                    reason="SQLite's statements cost no round trip")
+def test_a_units_rows_and_events_go_with_its_commit_in_one_message(routing, tap):
+    db = routing()
+    route(db, "first")                         # the pool's connection made and tested
+    sent = wire.messages(db.engine)
+    with db.transaction() as unit:
+        unit.later(inserting(db.inbox), {"event_id": str(uuid.uuid4()),
+                                         "event_type": "issue_submitted",
+                                         "received_at": unit.now})
+        unit.publish("issue_routed", ISSUE, tracking_no="HB202611000001", title="村道塌方",
+                     status="open", tier="village", station_id="st-1", version=2, note="two")
+    (message,) = sent
+    assert message.startswith(b"BEGIN;INSERT INTO inbox") and b";INSERT INTO outbox" in message
+    assert message.endswith(b";COMMIT")
 
 
 def test_a_mark_the_database_refuses_is_kept_and_made_by_the_next_sweep(

@@ -1,10 +1,13 @@
-"""On PostgreSQL a transaction's BEGIN goes with its first statement, in one round trip,
-and a transaction is still all or nothing."""
+"""On PostgreSQL a transaction's BEGIN goes with its first statement, and the statements
+held back go with its next one or its COMMIT, in one round trip each; a transaction is
+still all or nothing."""
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, event, insert, text
+from sqlalchemy.exc import IntegrityError
 
 from lianxin.db import make_engine
-from tests.support import databases
+from lianxin.pgtransactions import holding
+from tests.support import databases, wire
 
 pytestmark = pytest.mark.skipif(databases.BACKEND != "postgresql",
                                 reason="SQLite's transactions cost no round trip")
@@ -77,3 +80,48 @@ def test_a_many_row_insert_that_begins_a_transaction_carries_its_begin(engine):
         connection.execute(insert(table), [{"x": 1}, {"x": 2}])
     assert engine.wire[0].startswith(b"BEGIN;INSERT INTO begins (x) VALUES (1), (2)")
     assert stored(engine) == [1, 2]
+
+
+@pytest.fixture
+def messages(engine):
+    return wire.messages(engine)
+
+
+def test_statements_held_go_with_the_commit_in_one_message(engine, messages):
+    with engine.begin() as connection, holding(connection):
+        connection.execute(text("INSERT INTO begins VALUES (1)"))
+        connection.execute(text("INSERT INTO begins VALUES (:x)"), [{"x": 2}, {"x": 3}])
+        assert messages == []
+    assert messages == [b"BEGIN;INSERT INTO begins VALUES (1);INSERT INTO begins VALUES (2);"
+                        b"INSERT INTO begins VALUES (3);COMMIT"]
+    assert stored(engine) == [1, 2, 3]
+
+
+def test_statements_held_go_with_the_next_statement_which_sees_them(engine, messages):
+    with engine.begin() as connection:
+        with holding(connection):
+            connection.execute(text("INSERT INTO begins VALUES (1)"))
+        counted = connection.execute(text("SELECT count(*) FROM begins")).scalar()
+    assert counted == 1
+    assert messages == [b"BEGIN;INSERT INTO begins VALUES (1);SELECT count(*) FROM begins",
+                        b"COMMIT"]
+
+
+def test_a_held_statement_that_fails_fails_the_commit_and_keeps_nothing(engine, messages):
+    with pytest.raises(IntegrityError, match="duplicate key"), engine.begin() as connection:
+        with holding(connection):
+            connection.execute(text("INSERT INTO begins VALUES (1)"))
+            connection.execute(text("INSERT INTO begins VALUES (1)"))
+    assert messages[-1] == b"ROLLBACK"
+    assert stored(engine) == []
+    with engine.begin() as connection:           # the connection serves the next one
+        connection.execute(text("INSERT INTO begins VALUES (2)"))
+    assert stored(engine) == [2]
+
+
+def test_a_transaction_rolled_back_drops_what_it_held_unsent(engine, messages):
+    with engine.connect() as connection:
+        with holding(connection):
+            connection.execute(text("INSERT INTO begins VALUES (1)"))
+        connection.rollback()
+    assert messages == [] and stored(engine) == []
