@@ -4,8 +4,8 @@ Under load a service's workers reach the database together: each would open a
 transaction, write its inbox row and its work, and commit. A ``Batcher`` lets the
 first of them wait one turn of the event loop, then do its own item and those of the
 workers that queued meanwhile (at most ``limit``) in one transaction: one commit, one
-relay of their events (``Database.together``; the inbox's deliveries, and notify's
-outcomes). Each worker still acknowledges its own message, after that commit.
+relay of their events (``Database.together``; the inbox's deliveries, and intake's
+submissions). Each worker still acknowledges its own message, after that commit.
 
 A batch that fails is never the failure of an item that did nothing wrong:
 
