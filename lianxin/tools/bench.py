@@ -335,12 +335,44 @@ class Run:
     def done(self):
         return [i for i in self.times if i in self.sent]
 
+    def latencies(self):
+        """Milliseconds from each issue's submission to its department's notification,
+        sorted."""
+        return sorted((self.sent[i] - self.times[i][0]).total_seconds() * 1000
+                      for i in self.done)
+
     def rate(self):
         """End-to-end issues/s: first submission to last notification."""
         if not self.done:
             return 0.0
         first = min(s for s, _ in self.times.values())
         return len(self.done) / (max(self.sent[i] for i in self.done) - first).total_seconds()
+
+
+def at_half_the_rate(table, api, keys, district, villages, issues, concurrency, console,
+                     held_on, rate):
+    """``issues`` more at a fixed ``rate`` (half the maximum just measured): its latency
+    and cost as rows of ``table``; what went wrong, if anything."""
+    calm = measure(api, keys, district, villages, issues, concurrency, console, held_on,
+                   seed=9, rate=rate)
+    if not calm.done:
+        return [f"at half the rate: no issue's department was told ({len(calm.failures)} "
+                "submissions failed)"]
+    latencies = calm.latencies()
+    table.add_row(f"at half that rate, {rate:.1f} issues/s offered: end-to-end issues/s",
+                  f"{calm.rate():.1f}")
+    table.add_row("  latency p50 / p95 / p99 / max",
+                  " / ".join(f"{percentile(latencies, p):.0f}" for p in (50, 95, 99)) +
+                  f" / {latencies[-1]:.0f} ms")
+    table.add_row("  CPU per issue there", f"{calm.spent.total_cpu_ms:.1f} ms")
+    problems = []
+    if calm.failures:
+        problems.append(f"{len(calm.failures)} submissions failed")
+    if len(calm.done) < len(calm.times):
+        problems.append(f"{len(calm.times) - len(calm.done)} issues' departments were not told")
+    if calm.doubled:
+        problems.append(f"{len(calm.doubled)} issues' departments were told twice")
+    return [f"at half the rate: {problem}" for problem in problems]
 
 
 def while_sweeping(config, api, keys, district, villages, issues, concurrency, console, held_on):
@@ -385,15 +417,21 @@ def routing_events(api, figure):
 @click.option("--rate", type=click.FloatRange(0.1, 10000), default=None,
               help="Submit at this many issues a second (a fixed offered rate, for latency) "
                    "instead of as fast as the concurrency allows.")
+@click.option("--at-half", is_flag=True,
+              help="Then submit as many again at a fixed rate of half the end-to-end rate "
+                   "just measured, and show the latency there: the issue's latency target, "
+                   "measured in the same run as the maximum it is half of.")
 @click.option("--replica", "replicas", multiple=True, metavar="NAME#N=URL",
               callback=lambda ctx, param, value: _replicas(value),
               help="Another process of a service, e.g. routing#2=http://127.0.0.1:8102: its "
                    "CPU, memory and events are shown beside the others (make bench-pg "
                    "REPLICAS=2 passes these).")
 @click.pass_obj
-def bench(config, issues, concurrency, amqp_messages, timers, rate, replicas):
+def bench(config, issues, concurrency, amqp_messages, timers, rate, at_half, replicas):
     """Measure submission → department-notified throughput and latency, and the
     raw RabbitMQ rate of the same broker."""
+    if rate and at_half:
+        raise click.UsageError("--at-half measures the maximum first: leave out --rate")
     console = Console()
     try:
         clock.configure(config)
@@ -423,7 +461,7 @@ def bench(config, issues, concurrency, amqp_messages, timers, rate, replicas):
         table.add_row("offered rate (fixed)", f"{rate:g} issues/s")
     if done:
         last_sent = max(sent[i] for i in done)
-        latencies = sorted((sent[i] - times[i][0]).total_seconds() * 1000 for i in done)
+        latencies = run.latencies()
         wall = (last_sent - first_start).total_seconds()
         table.add_row("wall time (first submission → last notification)", f"{wall:.2f} s")
         table.add_row("end-to-end issues/s", f"{len(done) / wall:.1f}")
@@ -454,6 +492,9 @@ def bench(config, issues, concurrency, amqp_messages, timers, rate, replicas):
                         f"e.g. {', '.join(missing[:5])}")
         if clerk.last_error:
             problems.append(f"the clerk's last failure: {clerk.last_error}")
+    if at_half and not problems:
+        problems += at_half_the_rate(table, api, keys, district, villages, issues, concurrency,
+                                     console, held_on, run.rate() / 2)
     if not problems:
         with console.status(f"RabbitMQ: publishing and consuming {amqp_messages} messages"):
             publish, consume = amqp_rates(config["AMQP_URI"], amqp_messages)
