@@ -102,8 +102,12 @@ def _pages(rows, size):
 def _open(connection):
     """Does the server hold a transaction open on this connection (failed or not)?
     ``connection`` is psycopg2's, or the pool's wrapper of it."""
-    raw = getattr(connection, "dbapi_connection", connection)
-    return raw.info.transaction_status != TRANSACTION_STATUS_IDLE
+    return _raw(connection).info.transaction_status != TRANSACTION_STATUS_IDLE
+
+
+def _raw(connection):
+    """psycopg2's connection, whether given it or the pool's wrapper of it."""
+    return getattr(connection, "dbapi_connection", connection)
 
 
 def _send(cursor, statement, parameters=None):
@@ -126,7 +130,7 @@ def _send(cursor, statement, parameters=None):
 def _end(dbapi_connection, command):
     """``COMMIT`` the server's open transaction with the statements held for it, or
     ``ROLLBACK`` it and drop them; nothing when there is neither."""
-    raw = getattr(dbapi_connection, "dbapi_connection", dbapi_connection)   # not the pool's
+    raw = _raw(dbapi_connection)
     held = getattr(raw, "held", None) or []
     if held:
         raw.held = []

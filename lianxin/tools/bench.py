@@ -335,6 +335,24 @@ class Run:
     def done(self):
         return [i for i in self.times if i in self.sent]
 
+    def problems(self):
+        """What went wrong in the run, a line each: effects doubled, submissions that
+        failed, issues whose department was not told in time."""
+        found, missing = [], [i for i in self.times if i not in self.sent]
+        if self.doubled:
+            found.append(f"{len(self.doubled)} issues' departments were told more than once; "
+                         f"e.g. {', '.join(self.doubled[:5])}")
+        if self.failures:
+            found.append(f"{len(self.failures)} of {len(self.times) + len(self.failures)} "
+                         f"submissions failed; first: {self.failures[0]}")
+        if missing:
+            found.append(f"{len(missing)} of {len(self.times)} issues had no sent {EVENT} "
+                         f"notification before the deadline ({self.allowed:.0f}s); "
+                         f"e.g. {', '.join(missing[:5])}")
+            if self.clerk.last_error:
+                found.append(f"the clerk's last failure: {self.clerk.last_error}")
+        return found
+
     def latencies(self):
         """Milliseconds from each issue's submission to its department's notification,
         sorted."""
@@ -356,8 +374,7 @@ def at_half_the_rate(table, api, keys, district, villages, issues, concurrency, 
     calm = measure(api, keys, district, villages, issues, concurrency, console, held_on,
                    seed=9, rate=rate)
     if not calm.done:
-        return [f"at half the rate: no issue's department was told ({len(calm.failures)} "
-                "submissions failed)"]
+        return [f"at half the rate: {problem}" for problem in calm.problems()]
     latencies = calm.latencies()
     table.add_row(f"at half that rate, {rate:.1f} issues/s offered: end-to-end issues/s",
                   f"{calm.rate():.1f}")
@@ -365,14 +382,7 @@ def at_half_the_rate(table, api, keys, district, villages, issues, concurrency, 
                   " / ".join(f"{percentile(latencies, p):.0f}" for p in (50, 95, 99)) +
                   f" / {latencies[-1]:.0f} ms")
     table.add_row("  CPU per issue there", f"{calm.spent.total_cpu_ms:.1f} ms")
-    problems = []
-    if calm.failures:
-        problems.append(f"{len(calm.failures)} submissions failed")
-    if len(calm.done) < len(calm.times):
-        problems.append(f"{len(calm.times) - len(calm.done)} issues' departments were not told")
-    if calm.doubled:
-        problems.append(f"{len(calm.doubled)} issues' departments were told twice")
-    return [f"at half the rate: {problem}" for problem in problems]
+    return [f"at half the rate: {problem}" for problem in calm.problems()]
 
 
 def while_sweeping(config, api, keys, district, villages, issues, concurrency, console, held_on):
@@ -445,10 +455,8 @@ def bench(config, issues, concurrency, amqp_messages, timers, rate, at_half, rep
     held_on = month_now(config).date().isoformat()
     run = measure(api, keys, district, villages, issues, concurrency, console, held_on,
                   rate=rate)
-    times, sent, failures, clerk, allowed = (run.times, run.sent, run.failures, run.clerk,
-                                             run.allowed)
+    times, sent, clerk = run.times, run.sent, run.clerk
     done = run.done
-    missing = [i for i in times if i not in sent]
     first_start = min((s for s, _ in times.values()), default=None)
     last_submitted = max((f for _, f in times.values()), default=None)
     table = Table(title="lianxin bench", title_justify="left", show_header=False)
@@ -480,18 +488,7 @@ def bench(config, issues, concurrency, amqp_messages, timers, rate, at_half, rep
         table.add_row("departments told twice of one issue (an effect doubled)",
                       f"{len(run.doubled)}")
 
-    problems = []
-    if run.doubled:
-        problems.append(f"{len(run.doubled)} issues' departments were told more than once; "
-                        f"e.g. {', '.join(run.doubled[:5])}")
-    if failures:
-        problems.append(f"{len(failures)} of {issues} submissions failed; first: {failures[0]}")
-    if missing:
-        problems.append(f"{len(missing)} of {len(times)} issues had no sent {EVENT} notification "
-                        f"before the deadline ({allowed:.0f}s); "
-                        f"e.g. {', '.join(missing[:5])}")
-        if clerk.last_error:
-            problems.append(f"the clerk's last failure: {clerk.last_error}")
+    problems = run.problems()
     if at_half and not problems:
         problems += at_half_the_rate(table, api, keys, district, villages, issues, concurrency,
                                      console, held_on, run.rate() / 2)
