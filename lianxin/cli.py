@@ -24,6 +24,12 @@ TOOLS = {"demo": "demo:demo", "users": "users:users", "grid": "gridroster:grid",
          "bench-submissions": "submitbench:bench_submissions",
          "dead-letters": "deadletters:dead_letters"}
 
+# Python's cycle collector scans the young objects every 700 allocations and, now and
+# then, every object: a service spent 3-5 % of its CPU there under load. What a process
+# has loaded when it starts serving lives as long as it does and is left out of the
+# scans (gc.freeze); the young are scanned every 10,000 allocations.
+GC_THRESHOLD = (10_000, 20, 20)
+
 
 class Lianxin(click.Group):
     """The ``lianxin`` group: its own commands, and the tools' loaded on first use."""
@@ -72,7 +78,17 @@ def serve(config, name):
     service = getattr(importlib.import_module(module), cls)
     settings = configuration.for_service(config, name)
     _check_reference_data(service, settings)
+    collect_garbage_less()
     run_services([service], settings)
+
+
+def collect_garbage_less():
+    """Freeze what is loaded so far out of the collector's scans, and scan the young
+    less often (``GC_THRESHOLD``); called once, as a process starts serving."""
+    import gc
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
 
 
 def _serve_console(config):
@@ -84,6 +100,7 @@ def _serve_console(config):
     except (OSError, ValueError, KeyError, yaml.YAMLError) as exc:
         detail = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) else exc
         raise click.ClickException(f"console cannot start: {detail}") from None
+    collect_garbage_less()
     server.serve(config, made)
 
 

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from lianxin.cli import SERVICE_CLASSES, TOOLS, main
+from lianxin.cli import GC_THRESHOLD, SERVICE_CLASSES, TOOLS, main
 
 HEAVY = ("matplotlib", "numpy", "openpyxl", "PIL", "psutil")
 
@@ -24,3 +24,14 @@ def test_every_tool_is_a_command_of_lianxin():
     for name in TOOLS:
         assert name in commands
         assert main.get_command(None, name).name == name
+
+
+def test_what_a_process_loaded_before_serving_is_left_out_of_the_collectors_scans():
+    probe = ("import gc, lianxin.cli, services.intake.service; before = gc.get_freeze_count(); "
+             "lianxin.cli.collect_garbage_less(); "
+             "print(before, gc.get_freeze_count(), *gc.get_threshold())")
+    before, frozen, *threshold = map(int, subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split())
+    assert before == 0
+    assert frozen > 10_000          # the service's modules, classes and tables
+    assert tuple(threshold) == GC_THRESHOLD
