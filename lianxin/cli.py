@@ -25,7 +25,7 @@ TOOLS = {"demo": "demo:demo", "users": "users:users", "grid": "gridroster:grid",
          "dead-letters": "deadletters:dead_letters"}
 
 # Python's cycle collector scans the young objects every 700 allocations and, now and
-# then, every object: a service spent 3-5 % of its CPU there under load. What a process
+# then, every object: a service spent 2-5 % of its CPU there under load. What a process
 # has loaded when it starts serving lives as long as it does and is left out of the
 # scans (gc.freeze); the young are scanned every 10,000 allocations.
 GC_THRESHOLD = (10_000, 20, 20)

@@ -373,8 +373,9 @@ def at_half_the_rate(table, api, keys, district, villages, issues, concurrency, 
     and cost as rows of ``table``; what went wrong, if anything."""
     calm = measure(api, keys, district, villages, issues, concurrency, console, held_on,
                    seed=9, rate=rate)
+    problems = [f"at half the rate: {problem}" for problem in calm.problems()]
     if not calm.done:
-        return [f"at half the rate: {problem}" for problem in calm.problems()]
+        return problems
     latencies = calm.latencies()
     table.add_row(f"at half that rate, {rate:.1f} issues/s offered: end-to-end issues/s",
                   f"{calm.rate():.1f}")
@@ -382,7 +383,7 @@ def at_half_the_rate(table, api, keys, district, villages, issues, concurrency, 
                   " / ".join(f"{percentile(latencies, p):.0f}" for p in (50, 95, 99)) +
                   f" / {latencies[-1]:.0f} ms")
     table.add_row("  CPU per issue there", f"{calm.spent.total_cpu_ms:.1f} ms")
-    return [f"at half the rate: {problem}" for problem in calm.problems()]
+    return problems
 
 
 def while_sweeping(config, api, keys, district, villages, issues, concurrency, console, held_on):
@@ -472,7 +473,7 @@ def bench(config, issues, concurrency, amqp_messages, timers, rate, at_half, rep
         latencies = run.latencies()
         wall = (last_sent - first_start).total_seconds()
         table.add_row("wall time (first submission → last notification)", f"{wall:.2f} s")
-        table.add_row("end-to-end issues/s", f"{len(done) / wall:.1f}")
+        table.add_row("end-to-end issues/s", f"{run.rate():.1f}")
     if times:
         submit_wall = (last_submitted - first_start).total_seconds()
         table.add_row("submission-only requests/s", f"{len(times) / submit_wall:.1f}")

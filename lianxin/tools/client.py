@@ -81,7 +81,6 @@ class Api:
         self.replicas = dict(replicas or {})      # "routing#2" -> its base URL
         self.amqp_uri = config["AMQP_URI"]
         self.urls.update(self.replicas)
-        self.pool = pool
         self.http = urllib3.PoolManager(num_pools=len(self.urls), maxsize=pool, block=False,
                                         retries=False)
 
