@@ -17,7 +17,10 @@ from kombu import Connection, Producer, Queue
 from nameko.constants import PERSISTENT
 from nameko.events import get_event_exchange
 
+from lianxin import readahead
 from lianxin.contracts import EVENTS, handler_name, publisher
+
+readahead.install()
 
 
 def queue_name(event_type: str, consumer: str) -> str:
